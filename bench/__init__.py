@@ -1,0 +1,1 @@
+"""Benchmark harness for the Zhengwu platform (`make bench`); see bench/README.md."""

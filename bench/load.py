@@ -1,0 +1,207 @@
+"""A small, bounded asyncio load client (aiohttp) for the benchmark harness.
+
+N concurrent clients each loop over one URL: a warm-up phase whose responses are
+discarded, then a measured phase of fixed duration. Every client stops by itself when
+the phase ends; in-flight requests are bounded by a per-request timeout and the whole
+run by an overall deadline. Only loopback addresses may be targeted.
+
+Used by bench/run.py; can also drive an already running server:
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --scenarios org_list
+"""
+import argparse
+import asyncio
+import ipaddress
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+
+LOGIN_PATH = "/gov/login/"
+DEMO_USER = "nn_staff"  # Nanning city staff, region-subtree scope (kernel/accounts/demo.py)
+DEMO_PASSWORD = "Zw@demo2026"
+LOGIN_MARKER = b'name="password"'  # present on the login page only
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    login: bool  # sign in as DEMO_USER first (session cookie on every request)
+    expect: bytes | None = None  # the body must contain this
+    note: str = ""
+
+
+SCENARIOS = {
+    s.name: s
+    for s in [
+        # Anonymous on purpose: with a session cookie every request would also load the session
+        # and the user, i.e. not "one query". bare_auth shows what signing in adds.
+        Scenario("bare", "/bench/bare/", login=False, note="one query, no template, no auth"),
+        Scenario("bare_auth", "/bench/bare-auth/", login=True, expect=b"ok",
+                 note="session + user + one query, no template"),
+        Scenario("org_list", "/gov/org/organisations/?kind=enterprise&industry=E&page=2", login=True,
+                 expect=b'id="result-table"', note="filtered list, 20 rows, Nanning scope"),
+        Scenario("org_list_name", "/gov/org/organisations/?name=" + quote("宏达"), login=True,
+                 expect=b'id="result-table"', note="name icontains, Nanning scope"),
+    ]
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    path: str
+    clients: int
+    duration: float
+    requests: int  # completed inside the measured window (successes + errors)
+    errors: int
+    throughput: float  # successful responses per second
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    mean_ms: float | None
+    max_ms: float | None
+    error_samples: dict = field(default_factory=dict)  # error kind -> count
+
+    def as_dict(self):
+        return asdict(self)
+
+
+class LoginFailed(RuntimeError):
+    pass
+
+
+def ensure_loopback(base_url: str) -> None:
+    """Refuse any target that is not a loopback address (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"refusing to load a non-loopback address: {base_url}")
+
+
+def percentile(sorted_values, pct):
+    """Nearest-rank percentile of an already sorted list (None when empty)."""
+    if not sorted_values:
+        return None
+    rank = math.ceil(pct / 100 * len(sorted_values))
+    return sorted_values[min(len(sorted_values), max(rank, 1)) - 1]
+
+
+def _new_session(request_timeout):
+    # unsafe=True: the default cookie jar ignores cookies set by IP-address hosts.
+    return aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        connector=aiohttp.TCPConnector(limit=1),
+        timeout=aiohttp.ClientTimeout(total=request_timeout),
+    )
+
+
+async def login(session, base_url, username=DEMO_USER, password=DEMO_PASSWORD):
+    """GET the login page for the csrftoken cookie, POST the form, follow the redirect."""
+    url = base_url + LOGIN_PATH
+    async with session.get(url) as resp:
+        await resp.read()
+        if resp.status != 200:
+            raise LoginFailed(f"GET {LOGIN_PATH}: HTTP {resp.status}")
+    token = session.cookie_jar.filter_cookies(url).get("csrftoken")
+    if token is None:
+        raise LoginFailed("no csrftoken cookie on the login page")
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": token.value}
+    async with session.post(url, data=form, allow_redirects=True) as resp:
+        body = await resp.read()
+        if resp.status != 200 or resp.url.path == LOGIN_PATH or LOGIN_MARKER in body:
+            raise LoginFailed(f"login as {username} failed: HTTP {resp.status} at {resp.url.path}")
+
+
+async def _client(session, url, scenario, measure_from, measure_to, latencies, errors):
+    loop = asyncio.get_running_loop()
+    while loop.time() < measure_to:
+        started = loop.time()
+        error = None
+        try:
+            # No redirects: a 302 (e.g. to the login page) counts as an error.
+            async with session.get(url, allow_redirects=False) as resp:
+                body = await resp.read()
+                if resp.status != 200:
+                    error = f"HTTP {resp.status}"
+                elif scenario.expect is not None and scenario.expect not in body:
+                    error = "unexpected body"
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            error = type(exc).__name__
+        finished = loop.time()
+        # A request belongs to the measured window when it completes inside it.
+        if measure_from <= finished < measure_to:
+            if error is None:
+                latencies.append(finished - started)
+            else:
+                errors[error] = errors.get(error, 0) + 1
+        if error is not None:
+            await asyncio.sleep(0.05)  # no hot loop against a failing server
+
+
+async def run_scenario(base_url, scenario, *, clients=50, duration=20.0, warmup=3.0,
+                       request_timeout=30.0, login_timeout=120.0, log=print) -> Result:
+    """Run one scenario and return its figures. Raises LoginFailed if a client cannot sign in."""
+    ensure_loopback(base_url)
+    url = base_url + scenario.path
+    sessions = [_new_session(request_timeout) for _ in range(clients)]
+    latencies, errors = [], {}
+    try:
+        if scenario.login:
+            started = time.monotonic()
+            await asyncio.wait_for(asyncio.gather(*(login(s, base_url) for s in sessions)), login_timeout)
+            log(f"  {clients} clients signed in as {DEMO_USER} ({time.monotonic() - started:.1f}s)")
+        loop = asyncio.get_running_loop()
+        measure_from = loop.time() + warmup
+        measure_to = measure_from + duration
+        tasks = [asyncio.create_task(_client(s, url, scenario, measure_from, measure_to, latencies, errors))
+                 for s in sessions]
+        # Hard bound: each client stops at measure_to; a last in-flight request may take up to
+        # request_timeout. Anything still running after that is cancelled.
+        done, pending = await asyncio.wait(tasks, timeout=warmup + duration + request_timeout + 5)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            task.result()  # re-raise unexpected client bugs
+    finally:
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+    values = sorted(x * 1000 for x in latencies)
+    n_err = sum(errors.values())
+
+    def ms(v):
+        return None if v is None else round(v, 1)
+
+    return Result(
+        scenario=scenario.name, path=scenario.path, clients=clients, duration=duration,
+        requests=len(values) + n_err, errors=n_err, throughput=round(len(values) / duration, 1),
+        p50_ms=ms(percentile(values, 50)), p95_ms=ms(percentile(values, 95)), p99_ms=ms(percentile(values, 99)),
+        mean_ms=ms(sum(values) / len(values)) if values else None, max_ms=ms(values[-1] if values else None),
+        error_samples=errors,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Drive an already running local server.")
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--scenarios", default="bare,org_list")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    args = parser.parse_args()
+    for name in args.scenarios.split(","):
+        res = asyncio.run(run_scenario(args.url.rstrip("/"), SCENARIOS[name], clients=args.clients,
+                                       duration=args.duration, warmup=args.warmup))
+        print(res.as_dict())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""Settings, driven by environment variables (12-factor).
+
+DATABASE_URL  unset -> SQLite file db.sqlite3 (the embedded default for `make run`)
+REDIS_URL     unset -> local-memory cache; set -> Redis cache (and Celery broker later)
+SECRET_KEY, DEBUG, ALLOWED_HOSTS as usual.
+"""
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    "dev-only-insecure-key-change-me" if DEBUG or os.environ.get("ZW_DEV") else None
+)
+if not SECRET_KEY:
+    # Refuse to start a production process without a real key.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SECRET_KEY 未设置：生产环境必须通过环境变量提供 SECRET_KEY")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "django_htmx",
+    "captcha",
+    "kernel.core",
+    "kernel.org",
+    "kernel.accounts",
+    "kernel.audit",
+    "kernel.dicts",
+    "kernel.exports",
+    "kernel.calendar",
+    "kernel.workflow",
+    "kernel.files",
+    "kernel.interfaces",
+    "kernel.alerts",
+    "kernel.todos",
+    "kernel.notify",
+    # business domains
+    "domains.special_equipment.equipment",
+    "domains.special_equipment.hazards",
+    "integrations.sms",
+    "kernel.ui",
+]
+
+# Test-only models (tests/testapp) exercise kernel engines without a business domain.
+TESTING = "pytest" in sys.modules
+if TESTING:
+    INSTALLED_APPS.append("tests.testapp")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kernel.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "kernel.accounts.middleware.SessionTouchMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kernel.core.middleware.CurrentUserMiddleware",
+    "kernel.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kernel.ui.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# Form widgets render through Jinja2 (Django ships its widget templates for it): several times
+# faster than the Django template engine for selects with many options, same HTML.
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE) are a PostgreSQL feature; on SQLite the index is built without them.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["kernel.accounts.backends.RoleBackend"]
+
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "zw"),
+        }
+    }
+    # Sessions live in Redis too (they expire there by TTL).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "kernel.accounts.validators.StrengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "kernel.accounts.validators.NotSimilarToUsernameValidator"},
+]
+# Login policy (kernel/accounts): lockout after N failures for M minutes.
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCKOUT_MINUTES = 15
+# Session timeout: idle sessions end after this many seconds (sliding window, refreshed at most
+# once a minute by kernel.accounts.middleware.SessionTouchMiddleware instead of on every request).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_SECONDS", str(30 * 60)))
+SESSION_TOUCH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LOGIN_URL = "/gov/login/"
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "kernel.interfaces.auth.SignatureAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["kernel.accounts.permissions.ModelPermissions"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "政务平台开放接口",
+    "DESCRIPTION": "Zhengwu platform API: every endpoint is limited to the caller's jurisdiction.",
+    "VERSION": "0.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Background work (SMS sending, scans, interface retries): Celery with a broker when configured,
+# otherwise the same task functions run in-process when the transaction commits.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_BEAT_SCHEDULE = {
+    "sms-outbox": {"task": "notify.process_outbox", "schedule": 30.0},
+    "sms-receipts": {"task": "notify.poll_sms_receipts", "schedule": 60.0},
+    "alert-scans": {"task": "alerts.scan_all", "schedule": 600.0},
+}
+
+# SMS: SMS_GATEWAY_URL points the HTTP adapter (integrations/sms) at the operator's SMS platform;
+# unset, it talks to the local simulator in-process (integrations/sms/simulator), as demo and tests do.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "simulator-secret")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "广西政务")
+SMS_RATE_LIMITS = [(3600, 5), (86400, 20)]  # per phone: at most 5 an hour, 20 a day
+SMS_MAX_ATTEMPTS = 6
+SMS_RETRY_SECONDS = [60, 300, 900, 3600, 3 * 3600]
+
+# Machine clients' signed requests (kernel/interfaces): secrets are encrypted with a key derived from
+# API_SECRET_KEY (falls back to SECRET_KEY); requests older than the tolerance are refused.
+API_SECRET_KEY = os.environ.get("API_SECRET_KEY", "")
+API_SIGNATURE_TOLERANCE = int(os.environ.get("API_SIGNATURE_TOLERANCE", "300"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,2 @@
+"""URL patterns of this area."""
+urlpatterns = []

@@ -1,0 +1,194 @@
+"""Warning lifecycle: review (level change), assignment (by hand, by territory), disposition,
+release, escalation, withdrawal; pages, scope, batch operations, export, statistics."""
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kernel.alerts import scanner, services
+from kernel.alerts.models import AlertRule, Territory, Warning
+from kernel.core.testing import ScopeContract, make_enterprise, make_staff, xlsx_rows
+from kernel.notify.models import InAppMessage, SmsMessage
+from kernel.org.models import Region
+from kernel.todos.models import Todo
+from kernel.workflow.engine import TransitionError
+from tests.testapp.models import Application
+
+REVIEWER = ["alerts.view_warning", "alerts.review_warning", "alerts.release_warning", "alerts.export_warning",
+            "alerts.register_warning"]
+DISPATCHER = ["alerts.view_warning", "alerts.assign_warning"]
+
+
+def raise_warning(amount=150, region="450103", title="测试申请"):
+    a = Application.objects.create(title=title, amount=amount, region=Region.objects.get(code=region))
+    scanner.scan("test_amount")
+    return Warning.objects.get(subject_id=a.pk, status="generated")
+
+
+@pytest.mark.django_db
+class TestLifecycle:
+    def test_generated_to_released(self, django_capture_on_commit_callbacks):
+        w = raise_warning()
+        reviewer = make_staff("450100", REVIEWER)
+        dispatcher = make_staff("450100", DISPATCHER)
+        handler = make_staff("450103", ["alerts.view_warning"], phone="13877119001")
+        services.review(w, reviewer, comment="属实")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.assign(w, dispatcher, handler)
+        assert InAppMessage.objects.filter(recipient=handler).exists()
+        assert SmsMessage.objects.get(phone="13877119001").content.startswith("【广西政务】测试申请触发预警")
+        assert Todo.objects.get(assignee=handler, status="open").title == f"处置预警：{w}"
+        services.handle(w, handler, disposition_type="interview", result="已约谈负责人，承诺三日内整改")
+        assert not Todo.objects.filter(assignee=handler, status="open").exists()
+        services.release(w, reviewer, comment="核实已整改")
+        w.refresh_from_db()
+        assert w.status == "released" and w.release_type == "manual" and w.disposition_type == "interview"
+        assert [log.transition for log in w.workflow_history()] == ["review", "assign", "handle", "release"]
+        assert not Todo.objects.filter(object_id=str(w.pk), status="open").exists()
+
+    def test_review_may_change_level_and_is_recorded(self):
+        w = raise_warning()
+        services.review(w, make_staff("450100", REVIEWER), level="red", comment="影响面大")
+        w.refresh_from_db()
+        assert w.level == "red" and w.level_set_by_reviewer
+        assert "等级由黄色调整为红色" in w.workflow_history().get().comment
+
+    def test_automatic_warning_content_cannot_be_edited(self):
+        w = raise_warning()
+        with pytest.raises(ValidationError, match="系统自动产生的预警内容不能修改"):
+            services.edit_manual(w, make_staff("450100", REVIEWER), message="改内容")
+
+    def test_handle_needs_the_assignee_and_a_result(self):
+        w = raise_warning()
+        services.review(w, make_staff("450100", REVIEWER))
+        handler = make_staff("450103", ["alerts.view_warning"])
+        services.assign(w, make_staff("450100", DISPATCHER), handler)
+        with pytest.raises(TransitionError, match="只有处置人可以登记处置结果"):
+            services.handle(w, make_staff("450103", ["alerts.view_warning"]), disposition_type="patrol", result="x")
+        with pytest.raises(ValidationError):
+            services.handle(w, handler, disposition_type="nonsense", result="x")
+        with pytest.raises(TransitionError, match="请填写处置方式和处置结果"):
+            services.handle(w, handler, disposition_type="patrol", result=" ")
+
+    def test_manual_warning_withdrawn_only_by_its_originator(self):
+        inspector = make_staff("450100", REVIEWER)
+        org = make_enterprise("450103")
+        scanner.scan("test_amount")  # makes sure the rule row exists
+        rule = AlertRule.objects.get(code="test_amount")
+        w = services.register_manual(rule=rule, subject=org, level="orange", message="群众反映欠薪", user=inspector,
+                                     region=org.region, organisation=org)
+        assert w.origin == "manual" and Todo.objects.filter(object_id=str(w.pk), status="open").count() == 1
+        services.edit_manual(w, inspector, message="群众反映拖欠3个月工资")
+        other = make_staff("450100", REVIEWER)
+        with pytest.raises(TransitionError, match="只有登记人可以撤回预警"):
+            Warning.workflow.apply(w, "withdraw", other, comment="误报")
+        Warning.workflow.apply(w, "withdraw", inspector, comment="误报")
+        assert Warning.objects.get(pk=w.pk).status == "withdrawn"
+        with pytest.raises(ValidationError, match="不在您的管辖范围内"):
+            services.register_manual(rule=rule, subject=org, level="orange", message="x",
+                                     user=make_staff("450200", REVIEWER), region=org.region)
+
+    def test_automatic_warning_cannot_be_withdrawn(self):
+        w = raise_warning()
+        with pytest.raises(TransitionError, match="只能由系统解除"):
+            Warning.workflow.apply(w, "withdraw", make_staff("450100", REVIEWER), comment="x")
+
+    def test_territory_auto_assignment_for_low_levels(self, django_capture_on_commit_callbacks):
+        grid_owner = make_staff("450103", ["alerts.view_warning"], phone="13877119002")
+        Territory.objects.create(region=Region.objects.get(code="450103"), user=grid_owner)
+        scanner.scan("test_amount")  # creates the rule row
+        AlertRule.objects.filter(code="test_amount").update(auto_assign_max_level="orange")
+        with django_capture_on_commit_callbacks(execute=True):
+            Application.objects.create(title="低", amount=150, region=Region.objects.get(code="450103"))
+            Application.objects.create(title="高", amount=5000, region=Region.objects.get(code="450103"))
+            scanner.scan("test_amount")
+        low, high = Warning.objects.get(subject_repr="低"), Warning.objects.get(subject_repr="高")
+        assert low.status == "assigned" and low.assignee == grid_owner
+        assert [log.actor_name for log in low.workflow_history()] == ["系统", "系统"]
+        assert high.status == "generated" and high.assignee is None  # red needs a person's review
+
+    def test_level_change_notifies_the_assignee_once_per_level(self, django_capture_on_commit_callbacks):
+        w = raise_warning()
+        services.review(w, make_staff("450100", REVIEWER))
+        handler = make_staff("450103", ["alerts.view_warning"], phone="13877119003")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.assign(w, make_staff("450100", DISPATCHER), handler)
+        Application.objects.filter(pk=w.subject_id).update(amount=2000)
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                scanner.scan("test_amount")
+        sms = SmsMessage.objects.filter(phone="13877119003", template__code="alert_level_changed")
+        assert sms.count() == 1 and "红色" in sms.get().content
+
+
+@pytest.mark.django_db
+class TestPages:
+    def test_batch_review_reports_per_record(self, client):
+        a, b = raise_warning(title="甲"), raise_warning(title="乙")
+        c = raise_warning(title="柳州", region="450202")
+        client.force_login(make_staff("450100", REVIEWER))
+        response = client.post(reverse("gov:warning_batch"), {"action": "review", "ids": [a.pk, b.pk, c.pk]}, follow=True)
+        assert "成功2条，失败0条" in response.content.decode()  # the Liuzhou one is not even in scope
+        assert set(Warning.objects.filter(status="reviewed").values_list("pk", flat=True)) == {a.pk, b.pk}
+        response = client.post(reverse("gov:warning_batch"), {"action": "review", "ids": [a.pk]}, follow=True)
+        assert "成功0条，失败1条" in response.content.decode() and "不能执行“审核”" in response.content.decode()
+
+    def test_batch_needs_permission(self, client):
+        a = raise_warning()
+        client.force_login(make_staff("450100", ["alerts.view_warning"]))
+        response = client.post(reverse("gov:warning_batch"), {"action": "release", "ids": [a.pk]}, follow=True)
+        assert "没有该批量操作的权限" in response.content.decode()
+
+    def test_list_filter_export_and_stats(self, client):
+        raise_warning(amount=150, title="黄色甲")
+        raise_warning(amount=5000, title="红色乙")
+        user = make_staff("450100", REVIEWER)
+        client.force_login(user)
+        page = client.get(reverse("gov:warning_list"), {"level": "red"}).content.decode()
+        assert "红色乙" in page and "黄色甲" not in page
+        rows = xlsx_rows(client.get(reverse("gov:warning_list"), {"export": "xlsx"}))
+        assert rows[0][0] == "预警对象" and {r[0] for r in rows[1:]} == {"黄色甲", "红色乙"}
+        stats = client.get(reverse("gov:warning_stats")).context["stats"]
+        assert stats["total"] == 2 and {r["level"]: r["n"] for r in stats["by_level"]} == {"red": 1, "yellow": 1}
+
+    def test_detail_actions_through_the_page(self, client):
+        w = raise_warning()
+        client.force_login(make_staff("450100", REVIEWER + DISPATCHER))
+        page = client.get(reverse("gov:warning_detail", args=[w.pk])).content.decode()
+        assert "review-form" in page and "workflow-panel" in page
+        client.post(reverse("gov:warning_action", args=[w.pk, "review"]), {"level": "orange", "comment": "ok"})
+        w.refresh_from_db()
+        assert (w.status, w.level) == ("reviewed", "orange")
+        handler = make_staff("450103", ["alerts.view_warning"])
+        client.post(reverse("gov:warning_action", args=[w.pk, "assign"]), {"assignee": handler.pk})
+        assert Warning.objects.get(pk=w.pk).assignee == handler
+        outsider = make_staff("450202", ["alerts.view_warning"])
+        response = client.post(reverse("gov:warning_action", args=[w.pk, "assign"]), {"assignee": outsider.pk}, follow=True)
+        assert "请选择处置人" in response.content.decode()
+
+    def test_rule_thresholds_edit_validated_and_audited(self, client):
+        scanner.scan("test_amount")
+        rule = AlertRule.objects.get(code="test_amount")
+        client.force_login(make_staff("450000", ["alerts.view_alertrule", "alerts.change_alertrule"]))
+        bad = client.post(reverse("gov:alertrule_edit", args=[rule.pk]), {
+            "name": rule.name, "enabled": "on", "levels": '[{"level": "red", "threshold": 1}]', "notify_sms": "on"})
+        assert bad.status_code == 400 and "等级不能增删或调整顺序" in bad.content.decode()
+        good = client.post(reverse("gov:alertrule_edit", args=[rule.pk]), {
+            "name": rule.name, "enabled": "on", "notify_sms": "on", "auto_assign_max_level": "",
+            "levels": '[{"level": "yellow", "threshold": 200}, {"level": "orange", "threshold": 500}, {"level": "red", "threshold": 1000}]'})
+        assert good.status_code == 302
+        rule.refresh_from_db()
+        assert rule.levels[0]["threshold"] == 200
+
+
+class TestWarningScope(ScopeContract):
+    model = Warning
+    list_url = "gov:warning_list"
+    detail_url = "gov:warning_detail"
+    view_perms = ["alerts.view_warning"]
+    export_perm = "alerts.export_warning"
+
+    def make_record(self, region):
+        return raise_warning(region=region.code, title="范围测试申请")
+
+    def marker(self, obj):
+        return obj.subject_repr

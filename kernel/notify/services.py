@@ -1,0 +1,157 @@
+"""Sending in-app messages and SMS. send_sms() only writes the outbox row; delivery happens in a
+background task after commit (Celery, or in-process without a broker), with retries and per-phone
+rate limits, so a failed send is retried and never lost, and a message is sent once."""
+import datetime
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import InAppMessage, ReceiptCursor, SmsMessage, SmsTemplate
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def gateway():
+    from integrations.sms.gateway import HttpSmsGateway
+
+    return HttpSmsGateway()
+
+
+def send_sms(phone, template_code, params, *, key=None, region=None, related="", user=None) -> SmsMessage:
+    """Queue an SMS from a template. The same `key` never queues a second message."""
+    phone = (phone or "").strip()
+    if not PHONE.match(phone):
+        raise ValidationError({"phone": "手机号码格式错误：%(p)s" % {"p": phone or "空"}})
+    template = SmsTemplate.objects.filter(code=template_code, enabled=True).first()
+    if template is None:
+        raise ValidationError({"template": f"短信模板“{template_code}”不存在或已停用"})
+    content = f"【{settings.SMS_SIGN_NAME}】" + template.render(params)
+    params = {k: str(v) for k, v in params.items()}
+    message, created = SmsMessage.objects.get_or_create(
+        idempotency_key=key or uuid.uuid4().hex,
+        defaults=dict(phone=phone, template=template, params=params, content=content, region=region,
+                      related=related[:100], created_by=user if getattr(user, "pk", None) else None),
+    )
+    if created:
+        from .tasks import deliver_sms
+
+        transaction.on_commit(lambda: deliver_sms.delay(message.pk))
+    return message
+
+
+def _rate_limited_until(phone, now):
+    """When the phone may receive the next SMS under SMS_RATE_LIMITS, or None if it may now."""
+    later = None
+    for seconds, limit in settings.SMS_RATE_LIMITS:
+        since = now - datetime.timedelta(seconds=seconds)
+        sent = list(SmsMessage.objects.filter(phone=phone, sent_at__gt=since).order_by("sent_at")
+                    .values_list("sent_at", flat=True)[:limit])
+        if len(sent) >= limit:
+            free_at = sent[0] + datetime.timedelta(seconds=seconds)
+            later = max(later, free_at) if later else free_at
+    return later
+
+
+LEASE = datetime.timedelta(minutes=2)
+
+
+def deliver(message_id, now=None) -> SmsMessage | None:
+    """Try to hand one due message to the platform; on failure schedule a retry or give up.
+
+    The row is claimed with a short lease (its next attempt moved 2 minutes ahead) in its own
+    transaction, the platform is called with no database lock held, and the outcome is recorded
+    in a second transaction. A worker that dies mid-call leaves the row due again after the lease;
+    the idempotency key makes the platform answer a repeat with the first result, so the
+    message still goes out once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        msg = (SmsMessage.objects.select_for_update(skip_locked=True)
+               .filter(pk=message_id, status=SmsMessage.Status.PENDING, next_attempt_at__lte=now).first())
+        if msg is None:
+            return None
+        until = _rate_limited_until(msg.phone, now)
+        if until is not None:
+            msg.next_attempt_at = until
+            msg.last_error = "发送频率超过限制，已延后发送"
+            msg.save(update_fields=["next_attempt_at", "last_error"])
+            return msg
+        msg.attempts += 1
+        msg.next_attempt_at = now + LEASE
+        msg.save(update_fields=["attempts", "next_attempt_at"])
+
+    from integrations.sms.gateway import GatewayError
+
+    gw = gateway()
+    error, message_id_at_gateway = None, ""
+    try:
+        message_id_at_gateway = gw.send(phone=msg.phone, content=msg.content, template_code=msg.template.code,
+                                        params=msg.params, idempotency_key=msg.idempotency_key)
+    except GatewayError as exc:
+        error = exc
+
+    with transaction.atomic():
+        msg = SmsMessage.objects.select_for_update().get(pk=msg.pk)
+        msg.gateway = gw.name
+        if error is None:
+            msg.status, msg.sent_at, msg.last_error = SmsMessage.Status.SENT, now, ""
+            msg.gateway_message_id = message_id_at_gateway
+        else:
+            msg.last_error = str(error)[:300]
+            if not error.temporary or msg.attempts >= settings.SMS_MAX_ATTEMPTS:
+                msg.status = SmsMessage.Status.FAILED
+            else:
+                delays = settings.SMS_RETRY_SECONDS
+                msg.next_attempt_at = now + datetime.timedelta(seconds=delays[min(msg.attempts, len(delays)) - 1])
+        msg.save()
+    return msg
+
+
+def process_outbox(limit=500, now=None) -> int:
+    """Deliver every due message (the scheduled task that drives retries)."""
+    now = now or timezone.now()
+    ids = list(SmsMessage.objects.filter(status=SmsMessage.Status.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return sum(1 for pk in ids if deliver(pk, now) is not None)
+
+
+def poll_receipts() -> int:
+    """Read delivery receipts from the platform and record them on the outbox rows."""
+    gw = gateway()
+    with transaction.atomic():
+        cursor, _ = ReceiptCursor.objects.select_for_update().get_or_create(gateway=gw.name)
+        receipts = gw.receipts(cursor.last_id)
+        for r in receipts:
+            if r.delivered:
+                SmsMessage.objects.filter(gateway_message_id=r.message_id).update(
+                    status=SmsMessage.Status.DELIVERED, delivered_at=timezone.now())
+            else:
+                SmsMessage.objects.filter(gateway_message_id=r.message_id).update(
+                    status=SmsMessage.Status.UNDELIVERED, last_error=r.error[:300])
+        if receipts:
+            cursor.last_id = receipts[-1].id
+            cursor.save(update_fields=["last_id"])
+    return len(receipts)
+
+
+@transaction.atomic
+def resend(message: SmsMessage, user) -> SmsMessage:
+    """Staff resend of a failed message: a new outbox row (the old one stays as it was)."""
+    if message.status not in (SmsMessage.Status.FAILED, SmsMessage.Status.UNDELIVERED):
+        raise ValidationError("只能重新发送失败或未送达的短信")
+    return send_sms(message.phone, message.template.code, message.params, region=message.region,
+                    related=message.related, user=user, key=f"{message.idempotency_key}:resend:{uuid.uuid4().hex[:8]}")
+
+
+def notify(user, title, *, body="", url="", sms_template=None, sms_params=None, key=None, region=None, related=""):
+    """An in-app message to a user, and an SMS to their phone when a template is given."""
+    InAppMessage.objects.create(recipient=user, title=title[:200], body=body, url=url)
+    if sms_template and user.phone:
+        send_sms(user.phone, sms_template, sms_params or {}, key=key, region=region or user.region, related=related)
+
+
+def unread_count(user) -> int:
+    return InAppMessage.objects.filter(recipient=user, read_at__isnull=True).count()

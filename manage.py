@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Local commands may use the development key; production sets SECRET_KEY.
+    os.environ.setdefault("ZW_DEV", "1")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
