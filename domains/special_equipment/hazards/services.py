@@ -218,7 +218,21 @@ def review_item(item, user, *, passed: bool, comment=""):
 
     log_operation("se_item_review", user=user, object=f"{hazard.no}#{item.pk}",
                   result="销项" if passed else "退回", comment=comment[:200])
+    if passed and user.kind != "staff" and not hazard.items.exclude(status="closed").exists():
+        _hand_over_for_closing(hazard, user)
     return item
+
+
+def _hand_over_for_closing(hazard, user):
+    """The institution has passed every item: its to-do is done, and 销号 is the regulator's turn
+    (same to-do key as the state's own task, so the close or return transition ends it)."""
+    from kernel.todos import services as todos
+
+    from .workflows import REGULATOR, _agency_region, _url
+
+    todos.close(hazard, key="workflow:feedback", by=user)
+    todos.create(hazard, f"重大事故隐患待复核销号：{hazard.no}", key="workflow:feedback", url=_url(hazard),
+                 role_code=REGULATOR, region=_agency_region(hazard))
 
 
 @transaction.atomic

@@ -168,7 +168,7 @@ MAJOR_STATES = [
         "延期整改申请待审批：{obj}", role=REGULATOR, region=_agency_region, due_working_days=3, url=_url)),
     State("feedback", "待复核", "primary", task=StateTask(
         "整改反馈待复核：{obj}", assignee=lambda h: _reviewer(h), role=REGULATOR, region=_agency_region,
-        due_working_days=5, url=_url)),
+        due_working_days=5, url=lambda h: _ent_url(h) if _reviewer(h) else _url(h))),
     State("closed", "已销号", "success", final=True),
     State("revoked", "已撤销", "secondary", final=True),
 ]

@@ -207,6 +207,30 @@ def test_regulator_closes_only_when_every_item_is_closed(world):
     assert ChangeLog.objects.filter(object_id=str(hazard.pk), content_type__model="majorhazard").count() >= 3
 
 
+def test_review_to_do_moves_from_institution_to_regulator_when_every_item_passes(world):
+    """The institution's to-do opens at /ent/; once it passes the last item, 销号 is the regulator's to-do."""
+    hazard = world.fed_back(world.report(user=world.inst_user))
+    first, second = hazard.items.order_by("id")
+    from domains.special_equipment.hazards import services
+
+    mine = list(open_for(world.inst_user).filter(object_id=str(hazard.pk)))
+    assert [t.url for t in mine] == [f"/ent/se/hazards/{hazard.pk}/"]
+    assert not open_for(world.regulator).filter(object_id=str(hazard.pk)).exists()
+    with context.acting_as(world.inst_user):
+        services.review_item(first, world.inst_user, passed=True)
+    assert open_for(world.inst_user).filter(object_id=str(hazard.pk)).exists()  # one item still to review
+    with context.acting_as(world.inst_user):
+        services.review_item(second, world.inst_user, passed=True)
+    assert not open_for(world.inst_user).filter(object_id=str(hazard.pk)).exists()
+    theirs = list(open_for(world.regulator).filter(object_id=str(hazard.pk)))
+    assert [(t.title, t.url) for t in theirs] == [(f"重大事故隐患待复核销号：{hazard.no}", f"/gov/se/hazards/{hazard.pk}/")]
+    with context.acting_as(world.regulator):
+        services.add_log(hazard, world.regulator, kind="supervision", date=days(0), inspectors="陆", content="现场检查")
+        services.add_log(hazard, world.regulator, kind="review", date=days(0), inspectors="陆", content="复查")
+        MAJOR.apply(hazard, "close", world.regulator, comment="复核销号")
+    assert not open_for(world.regulator).filter(object_id=str(hazard.pk)).exists()
+
+
 def test_another_institution_cannot_review(client, world):
     hazard = world.fed_back(world.report(user=world.inst_user))
     stranger = make_user(make_institution(), ["se_institution"])
