@@ -45,6 +45,9 @@ SCENARIOS = {
                  expect=b'id="result-table"', note="filtered list, 20 rows, Nanning scope"),
         Scenario("org_list_name", "/gov/org/organisations/?name=" + quote("宏达"), login=True,
                  expect=b'id="result-table"', note="name icontains, Nanning scope"),
+        # {county_450103} is the id of 青秀区, filled in by bench/run.py from the database (path_params).
+        Scenario("hazard_list", "/gov/se/hazards/?region={county_450103}&level=yellow", login=True,
+                 expect=b'id="result-table"', note="major hazards of one county at the yellow deadline level"),
     ]
 }
 
@@ -196,9 +199,14 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a value for a {name} in a scenario path, e.g. county_450103=2110")
     args = parser.parse_args()
+    params = dict(p.split("=", 1) for p in args.param)
     for name in args.scenarios.split(","):
-        res = asyncio.run(run_scenario(args.url.rstrip("/"), SCENARIOS[name], clients=args.clients,
+        scenario = SCENARIOS[name]
+        scenario = Scenario(**{**scenario.__dict__, "path": scenario.path.format(**params)})
+        res = asyncio.run(run_scenario(args.url.rstrip("/"), scenario, clients=args.clients,
                                        duration=args.duration, warmup=args.warmup))
         print(res.as_dict())
 

@@ -63,9 +63,48 @@ class ChangeLog(InsertOnlyModel):
         return f"{self.get_action_display()} {self.object_repr}"
 
     def diff_rows(self):
+        """(field label, old, new) for a person to read: verbose names, choice labels, local times."""
         before, after = self.before or {}, self.after or {}
         names = self.changed_fields or sorted(set(before) | set(after))
-        return [(n, before.get(n), after.get(n)) for n in names]
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        rows = []
+        for name in names:
+            field = _field(model, name)
+            label = str(field.verbose_name) if field is not None else name
+            rows.append((label, _readable(field, before.get(name)), _readable(field, after.get(name))))
+        return rows
+
+
+def _field(model, name):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # a field since removed, or a name stored by hand
+        return None
+
+
+def _readable(field, value):
+    """A stored JSON value as the detail page shows it."""
+    import datetime
+
+    from django.utils import timezone
+
+    if value is None or value == "" or field is None:
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(field, models.BooleanField):
+        return "是" if value else "否"
+    return value
 
 
 class OperationLog(InsertOnlyModel):

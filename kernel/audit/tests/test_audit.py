@@ -29,6 +29,22 @@ class TestChangeRows:
         assert delete.after["is_deleted"] is True
         assert all(r.actor == actor and r.ip == "10.0.0.8" and r.region.code == "450100" for r in rows)
 
+    def test_change_rows_read_as_labels_choice_names_and_local_times(self):
+        actor = make_staff("450100")
+        with context.acting_as(actor):
+            org = make_enterprise("450103", name="审计乙有限公司")
+            org.legal_representative = "新法人"
+            org.kind = "institution"
+            org.save()
+        update = history_for(org).get(action="update")
+        rows = {label: (old, new) for label, old, new in update.diff_rows()}
+        assert rows["法定代表人"] == ("", "新法人")
+        assert rows["机构类别"] == ("企业", "技术机构")
+        # a time is stored in UTC and shown in Beijing time
+        update.before, update.after = {}, {"updated_at": "2026-11-28T03:18:07.774426+00:00"}
+        update.changed_fields = ["updated_at"]
+        assert update.diff_rows() == [("更新时间", None, "2026-11-28 11:18:07")]
+
     def test_passwords_and_secrets_are_stripped(self):
         user = User.objects.create_user("secret1", password=PASSWORD, kind="citizen")
         log = history_for(user).get(action="create")
