@@ -1,4 +1,5 @@
-"""Excel export of a scoped, filtered queryset.
+"""Excel export of a scoped, filtered queryset (one sheet), or of several tables as one workbook
+with a sheet each (statistics pages: write_workbook / workbook_response).
 
 Columns are the same objects the list page renders (kernel.ui.tables.Column),
 so an export shows dictionary labels and masked personal data exactly as the page does.
@@ -15,6 +16,8 @@ import math
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -43,7 +46,7 @@ _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
 <Default Extension="xml" ContentType="application/xml"/>\
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+{sheets}\
 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
 <Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>\
 <Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>\
@@ -54,15 +57,20 @@ _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>\
 <Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>\
 </Relationships>"""
+_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" '
+               'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
 _WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+<sheets>{sheets}</sheets></workbook>"""
+_WORKBOOK_SHEET = '<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
 _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+{sheets}\
+<Relationship Id="rId{styles}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
 </Relationships>"""
+_SHEET_REL = ('<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+              'worksheet" Target="worksheets/sheet{n}.xml"/>')
 _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
 <numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>\
@@ -134,65 +142,142 @@ def sheet_title(title: str) -> str:
     return (_SHEET_BAD.sub("", title or "") or "Sheet1")[:31]
 
 
-def write_xlsx(fileobj, sheet_title_, columns, rows, user=None):
-    """Write `rows` (objects) as one sheet with a styled header row; returns the number of data rows.
+@dataclass
+class Sheet:
+    """One sheet of a workbook: its title, its columns (.label, .width, .export_value(obj, user)) and rows."""
 
-    `columns` provide .label, .width and .export_value(obj, user) (kernel.ui.tables.Column).
+    title: str
+    columns: list
+    rows: Iterable
+
+
+@dataclass
+class ValueColumn:
+    """A column over plain rows (dicts, tuples or objects): `key` is a dict key, an index, an attribute
+    name or a callable row -> value. For tables that are not querysets (statistics)."""
+
+    label: str
+    key: object
+    width: int = 16
+
+    def export_value(self, obj, user=None):
+        if callable(self.key):
+            return self.key(obj)
+        if isinstance(obj, dict):
+            return obj.get(self.key)
+        if isinstance(self.key, int):
+            return obj[self.key]
+        return getattr(obj, self.key, None)
+
+
+def _sheet_names(titles):
+    """Valid, distinct sheet names (Excel compares them case-insensitively)."""
+    names, seen = [], set()
+    for title in titles:
+        base = sheet_title(title)
+        name, n = base, 1
+        while name.lower() in seen:
+            n += 1
+            suffix = f"({n})"
+            name = base[:31 - len(suffix)] + suffix
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _write_sheet(archive, n, columns, rows, user):
+    pairs = [(get_column_letter(i), col) for i, col in enumerate(columns, start=1)]
+    count = 0
+    with archive.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as sheet:
+        head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
+        if columns:
+            head.append("<cols>")
+            head.extend(f'<col min="{i}" max="{i}" width="{col.width}" customWidth="1"/>'
+                        for i, col in enumerate(columns, start=1))
+            head.append("</cols>")
+        head.append('<sheetData><row r="1">')
+        head.extend(_cell(f"{letter}1", str(col.label), _HEADER) for letter, col in pairs)
+        head.append("</row>")
+        sheet.write("".join(head).encode())
+        buffer = []
+        for obj in rows:
+            if count >= MAX_SHEET_ROWS:
+                break
+            count += 1
+            r = str(count + 1)
+            buffer.append(f'<row r="{r}">' + "".join(
+                _cell(letter + r, col.export_value(obj, user)) for letter, col in pairs) + "</row>")
+            if len(buffer) >= _BUFFER_ROWS:
+                sheet.write("".join(buffer).encode())
+                buffer.clear()
+        buffer.append("</sheetData></worksheet>")
+        sheet.write("".join(buffer).encode())
+    return count
+
+
+def write_workbook(fileobj, title, sheets, user=None):
+    """Write `sheets` (Sheet) as one workbook, a styled header row on each; returns the data rows per sheet.
+
     Outside a request (a command, a task) a context is bound for the duration, so that dictionary
     labels and table versions are looked up once per export instead of once per cell."""
     if context.current() is None:
         with context.bind(context.RequestContext(user=user)):
-            return write_xlsx(fileobj, sheet_title_, columns, rows, user=user)
-    pairs = [(get_column_letter(i), col) for i, col in enumerate(columns, start=1)]
-    count = 0
+            return write_workbook(fileobj, title, sheets, user=user)
+    sheets = list(sheets) or [Sheet(title, [], [])]
+    numbers = range(1, len(sheets) + 1)
+    names = _sheet_names(s.title for s in sheets)
+    counts = []
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
+            sheets="".join(_SHEET_TYPE.format(n=n) for n in numbers)))
         archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK.format(name=escape(sheet_title(sheet_title_), {'"': "&quot;"})))
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK.format(sheets="".join(
+            _WORKBOOK_SHEET.format(name=escape(name, {'"': "&quot;"}), n=n) for n, name in zip(numbers, names, strict=True))))
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(
+            sheets="".join(_SHEET_REL.format(n=n) for n in numbers), styles=len(sheets) + 1))
         archive.writestr("xl/styles.xml", _STYLES)
         now = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         creator = escape(user.get_username()) if user is not None and hasattr(user, "get_username") else ""
-        archive.writestr("docProps/core.xml", _CORE.format(title=escape(sheet_title_ or ""), creator=creator, now=now))
+        archive.writestr("docProps/core.xml", _CORE.format(title=escape(title or ""), creator=creator, now=now))
         archive.writestr("docProps/app.xml", _APP)
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
-            if columns:
-                head.append("<cols>")
-                head.extend(f'<col min="{i}" max="{i}" width="{col.width}" customWidth="1"/>'
-                            for i, col in enumerate(columns, start=1))
-                head.append("</cols>")
-            head.append('<sheetData><row r="1">')
-            head.extend(_cell(f"{letter}1", str(col.label), _HEADER) for letter, col in pairs)
-            head.append("</row>")
-            sheet.write("".join(head).encode())
-            buffer = []
-            for obj in rows:
-                if count >= MAX_SHEET_ROWS:
-                    break
-                count += 1
-                r = str(count + 1)
-                buffer.append(f'<row r="{r}">' + "".join(
-                    _cell(letter + r, col.export_value(obj, user)) for letter, col in pairs) + "</row>")
-                if len(buffer) >= _BUFFER_ROWS:
-                    sheet.write("".join(buffer).encode())
-                    buffer.clear()
-            buffer.append("</sheetData></worksheet>")
-            sheet.write("".join(buffer).encode())
-    return count
+        for n, sheet in zip(numbers, sheets, strict=True):
+            counts.append(_write_sheet(archive, n, sheet.columns, sheet.rows, user))
+    return counts
+
+
+def write_xlsx(fileobj, sheet_title_, columns, rows, user=None):
+    """Write `rows` (objects) as one sheet with a styled header row; returns the number of data rows.
+
+    `columns` provide .label, .width and .export_value(obj, user) (kernel.ui.tables.Column)."""
+    return write_workbook(fileobj, sheet_title_, [Sheet(sheet_title_, columns, rows)], user=user)[0]
+
+
+def _download(spool, title):
+    spool.seek(0)
+    name = f"{title}_{timezone.localtime():%Y%m%d%H%M%S}.xlsx"
+    response = FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _filters(request):
+    return {k: v for k, v in request.GET.items() if k not in ("export", "page")}
+
+
+def workbook_response(request, title, sheets):
+    """Several tables (Sheet) as one .xlsx download, with an export row in the operation log."""
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    sheets = list(sheets) or [Sheet(title, [], [])]
+    counts = write_workbook(spool, title, sheets, user=request.user)
+    log_operation("export", user=request.user, object=title, rows=sum(counts),
+                  sheets={s.title: c for s, c in zip(sheets, counts, strict=True)}, filters=_filters(request))
+    return _download(spool, title)
 
 
 def export_response(request, queryset, columns, title, chunk_size=2000):
     """Stream `queryset` (already scoped and filtered by the caller) as an .xlsx download."""
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     count = write_xlsx(spool, title, columns, queryset.iterator(chunk_size=chunk_size), user=request.user)
-    spool.seek(0)
-    log_operation(
-        "export", user=request.user, object=title, rows=count,
-        filters={k: v for k, v in request.GET.items() if k not in ("export", "page")},
-    )
-    name = f"{title}_{timezone.localtime():%Y%m%d%H%M%S}.xlsx"
-    response = FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    log_operation("export", user=request.user, object=title, rows=count, filters=_filters(request))
+    return _download(spool, title)

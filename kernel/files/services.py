@@ -1,6 +1,7 @@
 """Attachment operations: store, delete, permission checks, download responses.
 
-Views and the API call these; domains call `store()` from their own services, e.g.
+Views and the API call these; domains call `store()` from their own services (and
+`store_anonymous()` for files a member of the public sends with a record they create), e.g.
 
     from kernel.files.services import store
     attachment = store(hazard, request.FILES["photo"], "hazard_photo", request.user)
@@ -13,7 +14,8 @@ Who may do what with the attachments of a record ("owner"):
   * upload: the owner is visible and the user holds the purpose's `perm`, or, when the purpose
     names none, agency staff hold the owner model's change permission.
   * delete (soft; the stored file is kept): the owner is visible and agency staff hold the
-    owner model's change permission; other users may delete only what they uploaded.
+    owner model's change permission; other users may delete only what they uploaded; where the
+    purpose names a `perm`, that permission is needed too.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 
 from .models import Attachment, owner_queryset
-from .purposes import Purpose
+from .purposes import Purpose, get_purpose
 from .validation import check_upload, resolve_purpose
 
 # OperationLog action written for every download. kernel.audit's OperationLog.Action has no
@@ -68,11 +70,23 @@ def may_upload(user, owner, purpose) -> bool:
 
 
 def _delete_rule(user, owner):
-    """A function attachment -> bool, for a user and an owner already known to be visible."""
+    """A function attachment -> bool, for a user and an owner already known to be visible.
+
+    A purpose with a `perm` also needs that permission to delete: what nobody may add after the
+    fact (a complainant's photos, say) nobody may take away either."""
     if _is_agency(user):
         allowed = user.has_perm(_perm(type(owner), "change"))
-        return lambda attachment: allowed
-    return lambda attachment: attachment.created_by_id == user.pk
+        base = lambda attachment: allowed  # noqa: E731
+    else:
+        base = lambda attachment: attachment.created_by_id == user.pk  # noqa: E731
+
+    def rule(attachment):
+        purpose = get_purpose(attachment.purpose)
+        if purpose is not None and purpose.perm and not user.has_perm(purpose.perm):
+            return False
+        return base(attachment)
+
+    return rule
 
 
 def may_delete(user, attachment, owner=None) -> bool:
@@ -133,6 +147,25 @@ def store(owner, uploaded_file, purpose: str | Purpose, user) -> Attachment:
         raise PermissionDenied("该记录不存在或不在您的管辖范围内")
     if not may_upload(user, owner, purpose):
         raise PermissionDenied("您没有为该记录上传附件的权限")
+    return _save(owner, uploaded_file, purpose, user)
+
+
+def store_anonymous(owner, uploaded_file, purpose: str | Purpose) -> Attachment:
+    """Attach a file that a member of the public sends with a record they just created (a
+    complaint, an application), without an account: no uploader is given (created_by stays empty
+    unless someone happens to be signed in, as for any BusinessModel save).
+
+    The caller answers for the right to attach: this function checks no user, only the file
+    (kernel.files.validation), the duplicate rule and the purpose's number of files, exactly as
+    store() does, and raises the same ValidationError. Use it only in the request that created
+    the owner, inside its transaction; everything later goes through store()."""
+    purpose = resolve_purpose(purpose)
+    if owner is None or owner.pk is None:
+        raise ValueError("attachments need a saved owner record")
+    return _save(owner, uploaded_file, purpose, None)
+
+
+def _save(owner, uploaded_file, purpose: Purpose, user) -> Attachment:
     checked = check_upload(uploaded_file, purpose)
     ct = ContentType.objects.get_for_model(owner)
     with transaction.atomic():

@@ -233,13 +233,30 @@ def _error_text(detail, errors):
     return detail + "：" + "；".join(f"{field}：{'，'.join(map(str, msgs))}" for field, msgs in errors.items())
 
 
+def _flatten_errors(detail, prefix="", out=None) -> dict:
+    """Nested serializer errors as flat dotted keys: {"hazard": {"items": [{}, {"code": [m]}]}} gives
+    {"hazard.items.1.code": [m]} (list positions count from 0, as in the JSON sent)."""
+    out = {} if out is None else out
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            _flatten_errors(value, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                _flatten_errors(value, f"{prefix}.{index}" if prefix else str(index), out)
+            else:
+                out.setdefault(prefix or "non_field_errors", []).append(str(value))
+    else:
+        out.setdefault(prefix or "non_field_errors", []).extend(
+            str(m) for m in (detail if isinstance(detail, list) else [detail]))
+    return out
+
+
 def _errors_of(exc) -> dict:
-    """{field: [messages]} of a Django or DRF ValidationError."""
+    """{field: [messages]} of a Django or DRF ValidationError (nested fields as dotted keys)."""
     if isinstance(exc, DRFValidationError):
         detail = exc.detail
-        if isinstance(detail, dict):
-            return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-        return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+        return _flatten_errors(detail if isinstance(detail, dict) else {"non_field_errors": detail})
     if hasattr(exc, "error_dict"):
         return {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
     return {"non_field_errors": list(exc.messages)}

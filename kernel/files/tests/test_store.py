@@ -202,6 +202,22 @@ def test_enterprise_user_deletes_only_what_it_uploaded(org, nn_editor):
     assert list(Attachment.objects.for_owner(org)) == [staff_file]
 
 
+def test_a_purpose_permission_guards_deleting_too(org, nn_editor):
+    """Files of a purpose that names a permission (e.g. a complainant's photos) are deleted only by
+    holders of that permission, even by staff who may change the owner."""
+    from kernel.files.purposes import register_purpose
+
+    register_purpose("sealed_evidence_test", "封存证据", ["image"], perm="org.add_organisation")
+    from kernel.files.services import store_anonymous
+
+    sealed = store_anonymous(org, s.upload("现场.png", s.image_bytes("PNG")), "sealed_evidence_test")
+    assert nn_editor.has_perm("org.change_organisation") and not nn_editor.has_perm("org.add_organisation")
+    assert not may_delete(nn_editor, sealed)
+    with pytest.raises(PermissionDenied, match="没有删除该附件的权限"):
+        delete_attachment(sealed, nn_editor)
+    assert Attachment.objects.filter(pk=sealed.pk, is_deleted=False).exists()
+
+
 def test_upload_from_a_temporary_file_on_disk(org, nn_editor, media_root, tmp_path):
     """Large uploads reach the service as a TemporaryUploadedFile; it is moved, not re-read."""
     from django.core.files.uploadedfile import TemporaryUploadedFile
@@ -213,3 +229,42 @@ def test_upload_from_a_temporary_file_on_disk(org, nn_editor, media_root, tmp_pa
     attachment = store(org, upload, "audio", nn_editor)
     assert (media_root / attachment.file.name).read_bytes() == data
     assert attachment.sha256 == hashlib.sha256(io.BytesIO(data).getvalue()).hexdigest()
+
+
+# -- anonymous (public) uploads -------------------------------------------------------------------------
+def test_store_anonymous_attaches_without_an_uploader_and_is_audited(org, nn_viewer, media_root, temp_purpose):
+    from kernel.files.services import store_anonymous
+
+    temp_purpose("test_public", "公众照片", ["image"], 1024 * 1024, max_files=2)
+    data = s.image_bytes("JPEG", (800, 600))
+    attachment = store_anonymous(org, s.upload("现场.jpg", data), "test_public")
+    attachment.refresh_from_db()
+    assert attachment.created_by is None and attachment.owner == org and attachment.purpose == "test_public"
+    assert attachment.sha256 == hashlib.sha256(data).hexdigest() and attachment.thumbnail
+    assert (media_root / attachment.file.name).read_bytes() == data
+    log = ChangeLog.objects.get(content_type__app_label="files", object_id=str(attachment.pk))
+    assert log.action == "create" and log.actor is None
+    # what is stored is an ordinary attachment: whoever sees the owner sees it
+    assert list(attachments_of(org, nn_viewer)) == [attachment]
+
+
+def test_store_anonymous_applies_the_same_file_rules_as_store(org, media_root, temp_purpose):
+    from kernel.files.services import store_anonymous
+
+    temp_purpose("test_public2", "公众照片", ["image"], 1024 * 1024, max_files=2)
+    with pytest.raises(ValidationError, match="不允许上传可执行文件"):
+        store_anonymous(org, s.upload("照片.jpg", s.pe_bytes()), "test_public2")
+    with pytest.raises(ValidationError, match="文件大小超过上限 1 MB"):
+        store_anonymous(org, s.upload("大.bmp", s.image_bytes("BMP", (1000, 1000))), "test_public2")
+    assert Attachment.all_objects.count() == 0 and stored_files(media_root) == []
+    first = s.image_bytes("PNG", color=(1, 2, 3))
+    store_anonymous(org, s.upload("一.png", first), "test_public2")
+    with pytest.raises(ValidationError) as info:
+        store_anonymous(org, s.upload("一副本.png", first), "test_public2")
+    assert info.value.code == "duplicate"
+    store_anonymous(org, s.upload("二.png", s.image_bytes("PNG", color=(4, 5, 6))), "test_public2")
+    with pytest.raises(ValidationError, match="最多上传 2 个文件"):
+        store_anonymous(org, s.upload("三.png", s.image_bytes("PNG", color=(7, 8, 9))), "test_public2")
+    assert Attachment.objects.filter(purpose="test_public2").count() == 2
+    with pytest.raises(ValueError):
+        store_anonymous(type(org)(name="未保存"), s.upload("一.png", first), "test_public2")
