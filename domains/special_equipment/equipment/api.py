@@ -1,11 +1,14 @@
-"""Open API of the equipment registry: equipment (read-only) and inspection reports (read, create).
+"""Open API of the equipment registry: equipment (read-only) and inspection reports (read, create,
+correct).
 
 Every queryset goes through visible_to(request.user) (services.visible_equipment for equipment);
-a report is created through services.create_report, and its rules come back as field-level
-Chinese errors."""
+a report is created through services.create_report and corrected through services.update_report
+(the issuing institution only, while no major hazard hangs on it); their rules come back as
+field-level Chinese errors."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from kernel.accounts.permissions import ModelPermissions
 from kernel.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from kernel.dicts import services as dicts
 
@@ -83,13 +86,34 @@ class InspectionReportSerializer(serializers.ModelSerializer):
         report.hazard_reported = False
         return report
 
+    def update(self, instance, validated_data):
+        """A correction: the device and the report number are the report's identity and stay."""
+        equipment = validated_data.pop("equipment", {}).get("code")
+        if equipment is not None and equipment.pk != instance.equipment_id:
+            raise serializers.ValidationError({"equipment_code": ["检验报告的设备不能更改"]})
+        report_no = validated_data.pop("report_no", instance.report_no)
+        if report_no.strip() != instance.report_no:
+            raise serializers.ValidationError({"report_no": ["报告编号不能更改"]})
+        try:
+            return services.update_report(instance, self.context["request"].user, **validated_data)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+
+
+class ReportPermissions(ModelPermissions):
+    """Whoever may enter reports may correct their own (services.update_report checks which)."""
+
+    perms_map = {**ModelPermissions.perms_map, "PUT": ["%(app_label)s.add_%(model_name)s"],
+                 "PATCH": ["%(app_label)s.add_%(model_name)s"]}
+
 
 class InspectionReportViewSet(ScopedModelViewSet):
     queryset_base = InspectionReport.objects
     serializer_class = InspectionReportSerializer
     filterset_class = EntReportFilter
+    permission_classes = [ReportPermissions]
     select_related = ("equipment", "agency", "user_unit", "region")
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
         return services.with_hazard_flag(super().get_queryset()).order_by("-inspected_on", "-id")

@@ -3,7 +3,7 @@
     from domains.special_equipment.equipment.api_urls import urlpatterns as se_equipment_urls
     urlpatterns = ... + se_equipment_urls
 
-/api/se/equipment/ (read-only) and /api/se/reports/ (read, create)."""
+/api/se/equipment/ (read-only) and /api/se/reports/ (read, create, correct own reports)."""
 from rest_framework.routers import SimpleRouter
 
 from .api import EquipmentViewSet, InspectionReportViewSet

@@ -169,10 +169,51 @@ def create_report(user, *, equipment, report_no, conclusion, inspected_on, kind=
     check_report(user, report)
     report.full_clean()
     report.save()
+    _sync_next_inspection(report)
+    if not can_see(user, report):  # the agency is the user's own organisation: never expected
+        raise PermissionDenied("检验报告不在您的可见范围内")
+    return report
+
+
+def _sync_next_inspection(report):
+    """The newest report of a device sets the device's next inspection date."""
+    equipment = report.equipment
     newer = equipment.reports.exclude(pk=report.pk).filter(inspected_on__gt=report.inspected_on).exists()
     if report.next_inspection_on and not newer and equipment.next_inspection_on != report.next_inspection_on:
         equipment.next_inspection_on = report.next_inspection_on
         equipment.save(update_fields=["next_inspection_on", "updated_at"])
-    if not can_see(user, report):  # the agency is the user's own organisation: never expected
-        raise PermissionDenied("检验报告不在您的可见范围内")
+
+
+REPORT_FIELDS = ("kind", "inspected_on", "conclusion", "next_inspection_on", "problems", "inspector")
+
+
+def report_update_refusal(user, report):
+    """Why the user may not correct the report now (None if they may): only the issuing agency, and only
+    while no live major hazard hangs on the report (the hazard was reported on what the report said)."""
+    if getattr(user, "organisation_id", None) is None or report.agency_id != user.organisation_id:
+        return "只能修改本机构出具的检验报告"
+    hazard = _live_hazards().filter(report=report).order_by("id").first()
+    if hazard is not None:
+        return f"该报告已上报重大事故隐患（{hazard.no}），不能再修改"
+    return None
+
+
+@transaction.atomic
+def update_report(report, user, **fields):
+    """The issuing institution corrects its report (the device and the report number stay)."""
+    if not user.has_perm("se_equipment.add_inspectionreport"):
+        raise PermissionDenied("您没有录入检验报告的权限")
+    refusal = report_update_refusal(user, report)
+    if refusal is not None:
+        if report.agency_id != getattr(user, "organisation_id", None):
+            raise PermissionDenied(refusal)
+        raise ValidationError(refusal)
+    for name, value in fields.items():
+        if name not in REPORT_FIELDS:
+            raise ValueError(name)
+        setattr(report, name, (value or "").strip() if name in ("problems", "inspector") else value)
+    check_report(user, report)
+    report.full_clean()
+    report.save()
+    _sync_next_inspection(report)
     return report

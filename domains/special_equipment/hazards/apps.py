@@ -12,7 +12,10 @@ class HazardsConfig(AppConfig):
 
     def ready(self):
         from . import alerts  # noqa: F401  (registers the warning rules)
+        from .push import register as register_push
         from .web import menus_complaints, menus_ent, menus_gov, menus_public, menus_stats  # noqa: F401
+
+        register_push()  # the signed inbound endpoint se.inspection_report_push (kernel.interfaces)
 
     def load_reference(self):
         from .reference import load

@@ -105,7 +105,7 @@ def _notify_reported(hazard):
                       related=f"se_hazards.majorhazard:{hazard.pk}")
 
 
-def _editable(hazard, user):
+def check_editable(hazard, user):
     if hazard.status != "reported":
         raise ValidationError("隐患已派单督办，不能再修改或删除")
     if not can_see(user, hazard):
@@ -116,7 +116,7 @@ def _editable(hazard, user):
 
 @transaction.atomic
 def update_major_hazard(hazard, user, *, items=None, **fields):
-    _editable(hazard, user)
+    check_editable(hazard, user)
     allowed = {"source", "equipment_category", "equipment", "description", "found_on", "requirement", "deadline"}
     for name, value in fields.items():
         if name not in allowed:
@@ -140,7 +140,7 @@ def update_major_hazard(hazard, user, *, items=None, **fields):
 
 @transaction.atomic
 def delete_major_hazard(hazard, user):
-    _editable(hazard, user)
+    check_editable(hazard, user)
     from kernel.todos import services as todos
 
     todos.close(hazard, key="workflow:reported", by=user, status="cancelled")
@@ -311,9 +311,21 @@ def submit_complaint(*, region, location, description, phone, name="", unit_name
     return complaint
 
 
+COMPLAINT_SMS_CHARS = 60  # of the reply, in the SMS; the whole reply is on the public query page
+
+
+def sms_result_text(result, limit=COMPLAINT_SMS_CHARS):
+    """The reply as the SMS template's {result}: one line, at most `limit` characters (… when cut), without
+    the final full stop that the template adds."""
+    text = " ".join((result or "").split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.rstrip("。.")
+
+
 def complaint_result(complaint, log):
     notify.send_sms(complaint.phone, "se_complaint_result",
-                    {"no": complaint.no, "result": complaint.result[:60]},
+                    {"no": complaint.no, "result": sms_result_text(complaint.result)},
                     key=f"se:complaint:{complaint.pk}:result", region=complaint.region,
                     related=f"se_hazards.complaint:{complaint.pk}")
 

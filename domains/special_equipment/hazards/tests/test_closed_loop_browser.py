@@ -11,9 +11,9 @@ import io
 import pytest
 from docx import Document
 
+from kernel.core.testing import PASSWORD
 from kernel.notify.models import SmsMessage
 from kernel.todos.models import Todo
-from kernel.core.testing import PASSWORD
 from tests.browser import login
 
 from .test_ent_support import World, days, make_report

@@ -12,7 +12,7 @@ Every queryset goes through visible_to(user); every change goes through services
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -71,6 +71,8 @@ class HazardFilter(StyledFilterSet):
     source = django_filters.ChoiceFilter(label="隐患来源", choices=MajorHazard.Source.choices, empty_label="全部")
     equipment_category = django_filters.ChoiceFilter(label="隐患类型（设备种类）", choices=list(CATEGORIES.items()),
                                                      empty_label="全部")
+    judgement_category = django_filters.ChoiceFilter(label="隐患原因（判定项类别）", choices=[], method="with_cause",
+                                                     empty_label="全部")
     level = django_filters.ChoiceFilter(label="整改期限预警", choices=LEVELS, method="at_level", empty_label="全部")
     unit_name = django_filters.CharFilter(label="使用单位", field_name="user_unit__name", lookup_expr="icontains")
     found_from = django_filters.DateFilter(label="发现日期起", field_name="found_on", lookup_expr="gte", widget=DateInput)
@@ -89,12 +91,28 @@ class HazardFilter(StyledFilterSet):
 
         self.form.fields["region"].choices = [("", "全部")] + region_choices(getattr(request, "user", None),
                                                                            Region.Level.COUNTY)
+        self.form.fields["judgement_category"].choices = [("", "全部")] + [(c, c) for c in judgement_categories()]
 
     def in_region(self, qs, name, value):
         return _in_region(qs, name, value)
 
+    def with_cause(self, qs, name, value):
+        """Hazards with at least one item under a criterion of this category (the statistics' 隐患原因)."""
+        return qs.filter(Exists(HazardItem.objects.filter(hazard=OuterRef("pk"), judgement_item__category=value)))
+
     def at_level(self, qs, name, value):
         return qs.filter(deadline_level_q(value))
+
+
+def judgement_categories():
+    """The hazard categories (隐患类别) of the configured criteria, in configuration order."""
+    from kernel.core.cache import versioned
+
+    def load():
+        rows = JudgementItem.objects.order_by("order", "code").values_list("category", flat=True)
+        return list(dict.fromkeys(c for c in rows if c))
+
+    return versioned("se:judgement_categories", ["se_hazards_judgementitem"], load)
 
 
 class HazardListView(ScopedListView):
@@ -110,6 +128,7 @@ class HazardListView(ScopedListView):
     select_related = HAZARD_SELECT
     template_name = "se_hazards/gov/hazard_list.html"
     breadcrumbs = [SECTION]
+    filter_form_tables = ScopedListView.filter_form_tables + ("se_hazards_judgementitem",)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -5,36 +5,39 @@ result goes back by SMS (众投诉举报受理, 4.3.4 / 4.3.8).
 Abuse protection: a captcha (django-simple-captcha, one try per image), at most IP_LIMIT complaints
 per source IP per hour (Django cache) and PHONE_LIMIT per phone number per day (database).
 
-Photos: kernel.files.services.store() attaches a file as a signed-in user who can see the owner
-record; a member of the public has no account. attach_public_photo() is the narrow path for this
-one case: the file passes the kernel's own check_upload() for the purpose "se_complaint_photo"
-(images only, 5 MB, at most 9), and is written as an Attachment of the complaint just created, in
-the same transaction, with no uploader (created_by empty). The attachment row is audited like any
-BusinessModel save, and regulators see and download it through the normal scoped file views."""
+Photos: each is checked by the kernel (kernel.files.validation) for the purpose "se_complaint_photo"
+(images only, 5 MB each, at most 9) and attached to the complaint just created, in the same
+transaction, by kernel.files.services.store_anonymous() (a member of the public has no account).
+An upload handler stops reading a file as soon as it passes 5 MB, so a huge body is never written
+to disk. Regulators see and download the photos through the normal scoped file views."""
 import datetime
 import io
 
 import segno
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from domains.special_equipment.equipment.models import CATEGORIES
 from kernel.core import context
 from kernel.files.models import Attachment
+from kernel.files.purposes import human_size
+from kernel.files.services import store_anonymous
+from kernel.files.uploads import limit_uploads, too_large
 from kernel.files.validation import check_upload
 from kernel.notify.services import PHONE
 from kernel.org.models import Region
+from kernel.workflow.engine import history
 
 from .. import services
 from ..models import Complaint
@@ -44,16 +47,46 @@ IP_LIMIT = (5, 3600)  # complaints per source IP per hour
 PHONE_LIMIT = (3, 24 * 3600)  # complaints per phone number per day
 SESSION_KEY = "se_complaint_no"
 TEMPLATES = "se_hazards/public/"
+CAPTCHA_ERRORS = {"required": "请填写验证码", "invalid": "验证码错误，请重新输入"}
 
 
 # -- the form ------------------------------------------------------------------------------------
-def county_choices():
-    """Counties grouped by city, for the 设备所在区县 select."""
+def county_choices(key="pk"):
+    """Counties grouped by city, for the 设备所在区县 select (values: the region's pk, or its code)."""
     counties = Region.objects.filter(level=Region.Level.COUNTY).select_related("parent").order_by("path")
     groups = {}
     for county in counties:
-        groups.setdefault(county.parent.name if county.parent_id else "", []).append((county.pk, county.name))
+        groups.setdefault(county.parent.name if county.parent_id else "", []).append(
+            (getattr(county, key), county.name))
     return [("", "请选择设备所在区县")] + list(groups.items())
+
+
+def mark_invalid(form):
+    """Bootstrap's is-invalid on the inputs of the fields that have errors."""
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+    return form
+
+
+class CaptchaInput(CaptchaTextInput):
+    """The captcha image with a 换一张 button beside the answer box (hazards/jinja2/se_hazards/public/
+    _captcha.html: widgets render with the Jinja2 form renderer)."""
+
+    template_name = TEMPLATES + "_captcha.html"
+
+    def __init__(self):
+        super().__init__(attrs={"class": "form-control", "maxlength": "8", "placeholder": "请输入图中字符"})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["refresh_url"] = self.refresh_url()
+        return context
+
+
+def captcha_field():
+    return CaptchaField(label="验证码", widget=CaptchaInput(), error_messages=dict(CAPTCHA_ERRORS))
 
 
 class MultiFileInput(forms.FileInput):
@@ -70,7 +103,7 @@ class PhotosField(forms.FileField):
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
         if len(files) > COMPLAINT_PHOTO.max_files:
-            raise ValidationError(f"最多上传{COMPLAINT_PHOTO.max_files}张照片")
+            raise ValidationError(f"最多上传{COMPLAINT_PHOTO.max_files}张照片，您选择了{len(files)}张")
         errors = []
         for f in files:
             try:
@@ -93,14 +126,17 @@ class ComplaintForm(forms.Form):
     description = forms.CharField(label="隐患情况描述", max_length=2000, min_length=10,
                                   widget=forms.Textarea(attrs={"rows": 4, "placeholder": "请描述发现的问题、时间和现场情况"}),
                                   error_messages={"required": "请填写隐患情况描述",
-                                                  "min_length": "请至少用10个字描述隐患情况"})
+                                                  "min_length": "请至少用10个字描述隐患情况",
+                                                  "max_length": "隐患情况描述不能超过2000字"})
     photos = PhotosField(label="现场照片", required=False,
-                         help_text=f"可选，最多{COMPLAINT_PHOTO.max_files}张，每张不超过5 MB")
+                         help_text=f"可选，最多{COMPLAINT_PHOTO.max_files}张，每张不超过"
+                                   f"{human_size(COMPLAINT_PHOTO.max_bytes)}")
     name = forms.CharField(label="您的姓名", max_length=50, required=False, help_text="可不填写")
-    phone = forms.CharField(label="联系电话", max_length=11, error_messages={"required": "请填写手机号码"},
+    phone = forms.CharField(label="联系电话", max_length=11,
+                            error_messages={"required": "请填写手机号码", "max_length": "请填写正确的11位手机号码"},
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
                             help_text="核查结果将以短信告知，号码仅用于本次举报")
-    captcha = CaptchaField(label="验证码", error_messages={"required": "请填写验证码", "invalid": "验证码错误，请重新输入"})
+    captcha = captcha_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,35 +177,15 @@ def phone_exhausted(phone) -> bool:
     return Complaint.all_objects.filter(phone=phone, created_at__gte=since).count() >= PHONE_LIMIT[0]
 
 
-# -- photos -------------------------------------------------------------------------------------
+# -- submitting -----------------------------------------------------------------------------------
 def attach_public_photo(complaint, uploaded_file) -> Attachment | None:
-    """Attach a checked photo to a just-created complaint (no uploader; see the module doc).
-    A photo identical to one already attached is skipped."""
-    checked = check_upload(uploaded_file, COMPLAINT_PHOTO)
-    ct = ContentType.objects.get_for_model(Complaint)
-    live = Attachment.objects.filter(content_type=ct, object_id=complaint.pk, purpose=COMPLAINT_PHOTO.key)
-    if live.filter(sha256=checked.sha256).exists():
-        return None
-    if live.count() >= COMPLAINT_PHOTO.max_files:
-        raise ValidationError({"photos": f"最多上传{COMPLAINT_PHOTO.max_files}张照片"})
-    attachment = Attachment(
-        content_type=ct, object_id=complaint.pk, purpose=COMPLAINT_PHOTO.key, original_name=checked.name,
-        extension=checked.extension, size=checked.size, mime_type=checked.type.mime, kind=checked.kind,
-        sha256=checked.sha256, width=checked.width, height=checked.height)
-    stored = []
+    """Attach a checked photo to the complaint just created; the same picture chosen twice is kept once."""
     try:
-        uploaded_file.seek(0)
-        attachment.file.save(f"upload.{checked.extension}", uploaded_file, save=False)
-        stored.append(attachment.file)
-        if checked.thumbnail:
-            attachment.thumbnail.save("thumbnail.jpg", ContentFile(checked.thumbnail), save=False)
-            stored.append(attachment.thumbnail)
-        attachment.save()
-    except BaseException:
-        for field_file in stored:  # nothing half-stored stays behind
-            field_file.storage.delete(field_file.name)
-        raise
-    return attachment
+        return store_anonymous(complaint, uploaded_file, COMPLAINT_PHOTO)
+    except ValidationError as exc:
+        if exc.code == "duplicate":
+            return None
+        raise ValidationError({"photos": f"{uploaded_file.name}：{exc.messages[0]}"}) from exc
 
 
 @transaction.atomic
@@ -191,14 +207,21 @@ def _region_from_query(request):
     return Region.objects.filter(code=code, level=Region.Level.COUNTY).first()
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in _post(), after the upload limit is set
 class ComplaintView(View):
     """投诉举报: the H5 form."""
 
     template_name = TEMPLATES + "complaint.html"
 
     def render(self, request, form, status=200, refused=""):
-        return render(request, self.template_name, {"form": form, "title": "特种设备安全隐患投诉举报",
-                                                    "refused": refused}, status=status)
+        region = None
+        value = form["region"].value()
+        if value and str(value).isdigit():
+            region = Region.objects.filter(pk=value, level=Region.Level.COUNTY).select_related("parent").first()
+        return render(request, self.template_name, {
+            "form": mark_invalid(form), "title": "特种设备安全隐患投诉举报", "refused": refused, "region": region,
+            "reselect_photos": request.method == "POST" and bool(request.FILES.getlist("photos")),
+            "photo_limit": COMPLAINT_PHOTO.max_files, "photo_bytes": COMPLAINT_PHOTO.max_bytes}, status=status)
 
     def get(self, request):
         region = _region_from_query(request)
@@ -206,11 +229,22 @@ class ComplaintView(View):
         return self.render(request, form)
 
     def post(self, request):
+        limit_uploads(request, COMPLAINT_PHOTO.max_bytes)  # before anything reads the body
+        return self._post(request)
+
+    @method_decorator(csrf_protect)
+    def _post(self, request):
         ip = context.client_ip(request)
         form = ComplaintForm(request.POST, request.FILES)
         if ip_exhausted(ip):
             return self.render(request, form, status=429, refused="提交过于频繁，请一小时后再试。如情况紧急，请拨打12315。")
-        if not form.is_valid():
+        valid = form.is_valid()
+        limit = too_large(request)
+        if limit is not None:  # the handler dropped a file larger than a photo may be
+            form.errors.pop("photos", None)
+            form.add_error("photos", f"有照片超过{human_size(limit)}，请压缩后重新选择")
+            valid = False
+        if not valid:
             return self.render(request, form, status=400)
         if phone_exhausted(form.cleaned_data["phone"]):
             form.add_error("phone", "该手机号今日提交次数已达上限，请明天再试")
@@ -235,15 +269,28 @@ def complaint_done(request):
 
 
 class QueryForm(forms.Form):
-    no = forms.CharField(label="受理编号", max_length=30, error_messages={"required": "请填写受理编号"})
+    no = forms.CharField(label="受理编号", max_length=30, error_messages={"required": "请填写受理编号"},
+                         widget=forms.TextInput(attrs={"placeholder": "如：TS20260101000001", "autocapitalize": "characters"}))
     phone = forms.CharField(label="举报时填写的手机号码", max_length=11, error_messages={"required": "请填写手机号码"},
-                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    captcha = CaptchaField(label="验证码", error_messages={"required": "请填写验证码", "invalid": "验证码错误，请重新输入"})
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+    captcha = captcha_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("no", "phone"):
             self.fields[name].widget.attrs["class"] = "form-control"
+
+
+def progress(complaint):
+    """What the complainant may read of the handling: the steps taken and when, never who took them."""
+    steps = [{"label": "提交举报", "time": complaint.created_at, "done": True}]
+    for log in history(complaint).order_by("time", "id"):
+        steps.append({"label": log.transition_label, "time": log.time, "done": True})
+    if complaint.status == "submitted":
+        steps.append({"label": "属地监管部门审核", "time": None, "done": False})
+    elif complaint.status == "verifying":
+        steps.append({"label": "核查处理中", "time": None, "done": False})
+    return steps
 
 
 def complaint_query(request):
@@ -259,8 +306,12 @@ def complaint_query(request):
                 status = 404
         else:
             status = 400
-    return render(request, TEMPLATES + "query.html", {"form": form, "complaint": complaint,
-                                                     "title": "投诉举报办理进度查询"}, status=status)
+    if complaint is not None:  # a fresh form (and captcha) for the next query
+        form = QueryForm(initial={"no": complaint.no})
+    return render(request, TEMPLATES + "query.html", {
+        "form": mark_invalid(form), "complaint": complaint, "steps": progress(complaint) if complaint else [],
+        "state_colour": complaint.workflow_state().colour if complaint else "", "title": "投诉举报办理进度查询"},
+        status=status)
 
 
 def complaint_url(request, region=None):
@@ -283,4 +334,4 @@ def complaint_poster(request):
     return render(request, TEMPLATES + "poster.html", {
         "title": "扫码投诉举报", "region": region, "url": complaint_url(request, region),
         "qr_url": reverse("public:se_complaint_qr") + (f"?region={region.code}" if region else ""),
-        "counties": county_choices()[1:]})
+        "counties": county_choices("code")[1:]})
