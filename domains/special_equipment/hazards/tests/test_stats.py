@@ -313,6 +313,17 @@ class TestDrillDown:
     def test_county_user_links(self, client, d):
         self.check_every_link(client, d.w.qx)
 
+    def test_unit_link_is_exact_when_one_name_contains_another(self, client, d):
+        """unit_name alone is a "contains" match: the ranking's link also carries the unit's id."""
+        longer = make_enterprise(QINGXIU, name=d.unit_b.name + "第二分公司")
+        d.report(d.w.qx, longer, "4000", ["QZ-01"])
+        found = self.check_every_link(client, d.w.qx)
+        unit_links = [h for _, h in found if f"unit={d.unit_b.pk}&" in h or h.endswith(f"unit={d.unit_b.pk}")]
+        assert unit_links
+        page_ = client.get(unit_links[0])
+        assert page_.context["page"].paginator.count == 1
+        assert f'name="unit" value="{d.unit_b.pk}"' in page_.content.decode()  # kept by the filter form
+
     def test_judgement_category_filter(self, d):
         class Req:
             user = d.w.city

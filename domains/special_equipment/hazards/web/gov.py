@@ -10,6 +10,7 @@
 
 Every queryset goes through visible_to(user); every change goes through services / the workflow."""
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
@@ -75,6 +76,8 @@ class HazardFilter(StyledFilterSet):
                                                      empty_label="全部")
     level = django_filters.ChoiceFilter(label="整改期限预警", choices=LEVELS, method="at_level", empty_label="全部")
     unit_name = django_filters.CharFilter(label="使用单位", field_name="user_unit__name", lookup_expr="icontains")
+    # one unit exactly (links from the statistics' ranking and the unit portrait; shown by unit_name)
+    unit = django_filters.NumberFilter(label="使用单位ID", field_name="user_unit_id", widget=forms.HiddenInput)
     found_from = django_filters.DateFilter(label="发现日期起", field_name="found_on", lookup_expr="gte", widget=DateInput)
     found_to = django_filters.DateFilter(label="发现日期止", field_name="found_on", lookup_expr="lte", widget=DateInput)
     deadline_from = django_filters.DateFilter(label="整改期限起", field_name="deadline", lookup_expr="gte",

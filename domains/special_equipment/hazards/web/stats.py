@@ -172,7 +172,7 @@ def page_context(figures, filters):
                 "overdue_url": url(region=r["key"], level="red") if r["key"] else None} for r in figures["region"]]
     months = [{**r, "url": _list_url(**{**trend_base, "found_from": r["start"], "found_to": r["end"]})}
               for r in month]
-    units = [{**r, "url": url(unit_name=r["label"])} for r in figures["units"]]
+    units = [{**r, "url": url(unit=r["key"], unit_name=r["label"])} for r in figures["units"]]
     by_rate = [{**r, "url": url(region=r["key"]), "closed_url": url(region=r["key"], status="closed")}
                for r in figures["region_by_rate"]]
     by_overdue = [{**r, "url": url(region=r["key"], level="red")} for r in figures["region_by_overdue"]]
