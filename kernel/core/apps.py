@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "内核基础"
 
     def ready(self):
-        from . import cache, checks  # noqa: F401
+        from . import cache, checks, lookups  # noqa: F401
 
         cache.connect()

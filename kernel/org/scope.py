@@ -61,7 +61,7 @@ def region_choices(user, max_level) -> list[tuple[str, str]]:
 def _region_q(field, path, exact=False):
     if exact:
         return Q(**{f"{field}__in": Region.objects.filter(path=path).values("pk")})
-    return Q(**{f"{field}__in": subtree_ids(path)})
+    return Q(**{f"{field}__int_in": subtree_ids(path)})
 
 
 def _custom_q(field, paths):
@@ -70,7 +70,7 @@ def _custom_q(field, paths):
     ids = set()
     for p in paths:
         ids.update(subtree_ids(p))
-    return Q(**{f"{field}__in": sorted(ids)})
+    return Q(**{f"{field}__int_in": sorted(ids)})
 
 
 def _org_q(org_f, org_id):

@@ -86,8 +86,9 @@ class ScopedListView(EntranceMixin, TemplateView):
 
     def get_queryset(self):
         qs = self.base_queryset()
-        if self.select_related:
-            qs = qs.select_related(*self.select_related)
+        related = self.related_for(self.visible_columns())
+        if related:
+            qs = qs.select_related(*related)
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
@@ -106,6 +107,12 @@ class ScopedListView(EntranceMixin, TemplateView):
             primary = f"-{field}" if sort.startswith("-") else field
             return [primary, "-pk"]
         return [self.default_ordering]
+
+    def related_for(self, columns):
+        """The select_related entries that the shown columns read: a hidden column's join would only
+        widen the query (five joined organisations cost more to compile and fetch than the page)."""
+        wanted = {c.accessor.split(".")[0] for c in columns}
+        return [r for r in self.select_related if r.split("__")[0] in wanted]
 
     def visible_columns(self):
         prefs = (self.request.user.preferences or {}).get("columns", {}).get(self.list_key)

@@ -26,7 +26,7 @@ class RegionFilterMixin:
         from kernel.org.scope import region_path, subtree_ids
 
         path = region_path(int(value))
-        return qs.filter(region__in=subtree_ids(path)) if path else qs.none()
+        return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
 
 
 class EntEquipmentFilter(StyledFilterSet):

@@ -89,7 +89,7 @@ class HazardApiFilter(django_filters.FilterSet):
         from kernel.org.scope import subtree_ids
 
         region = Region.objects.filter(code=value.strip()).only("path").first()
-        return qs.filter(region__in=subtree_ids(region.path)) if region else qs.none()
+        return qs.filter(region__int_in=subtree_ids(region.path)) if region else qs.none()
 
     def at_level(self, qs, name, value):
         return qs.filter(deadline_level_q(value))

@@ -51,7 +51,7 @@ def apply_filters(qs, *, date_from=None, date_to=None, region=None, source=""):
     if date_to:
         qs = qs.filter(found_on__lte=date_to)
     if region is not None:
-        qs = qs.filter(region__in=subtree_ids(region.path))
+        qs = qs.filter(region__int_in=subtree_ids(region.path))
     if source:
         qs = qs.filter(source=source)
     return qs

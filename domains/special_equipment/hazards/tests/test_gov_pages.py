@@ -99,6 +99,26 @@ class TestList:
         assert response.status_code == 200
 
 
+    def test_hidden_columns_join_nothing_and_shown_ones_add_no_query_per_row(self, client, w):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for _ in range(5):
+            w.dispatch(w.report())
+        c = login(client, w.qx)
+        c.get(reverse("gov:se_hazard_list"))
+        with CaptureQueriesContext(connection) as default:
+            c.get(reverse("gov:se_hazard_list"))
+        page_sql = [q["sql"] for q in default.captured_queries if "se_hazards_majorhazard" in q["sql"]]
+        assert page_sql and not any("se_equipment_equipment" in sql for sql in page_sql)  # 设备代码 is hidden
+        w.qx.preferences = {"columns": {"se_hazards": ["no", "equipment", "reporter_org", "managing_agency"]}}
+        w.qx.save(update_fields=["preferences"])
+        c.get(reverse("gov:se_hazard_list"))
+        with CaptureQueriesContext(connection) as chosen:
+            html = c.get(reverse("gov:se_hazard_list")).content.decode()
+        assert w.lift.code in html and w.unit.name not in html
+        assert len(chosen.captured_queries) <= len(default.captured_queries) + 1
+
 # == entry ======================================================================================================
 class TestEntry:
     def form_data(self, w, **over):

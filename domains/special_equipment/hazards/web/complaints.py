@@ -131,7 +131,7 @@ class ComplaintFilter(StyledFilterSet):
         from kernel.org.scope import region_path, subtree_ids
 
         path = region_path(int(value)) if str(value).isdigit() else None
-        return qs.filter(region__in=subtree_ids(path)) if path else qs.none()
+        return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
 
     def search(self, qs, name, value):
         value = value.strip()

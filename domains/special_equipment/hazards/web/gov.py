@@ -61,7 +61,7 @@ def _in_region(qs, name, value):
     from kernel.org.scope import region_path, subtree_ids
 
     path = region_path(int(value)) if str(value).isdigit() else None
-    return qs.filter(region__in=subtree_ids(path)) if path else qs.none()
+    return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
 
 
 # == list ================================================================================================
