@@ -153,5 +153,43 @@ def notify(user, title, *, body="", url="", sms_template=None, sms_params=None, 
         send_sms(user.phone, sms_template, sms_params or {}, key=key, region=region or user.region, related=related)
 
 
+def notify_many(notices) -> int:
+    """notify() for many people at once (a warning scan raising thousands of levels): in-app messages
+    and SMS outbox rows are written in batches, a key already queued is skipped, and the scheduled
+    outbox run delivers them (one run is started after commit). Each notice is a dict with the
+    arguments of notify(): user, title, and optionally body, url, sms_template, sms_params, key,
+    region, related. Returns the number of SMS queued."""
+    notices = list(notices)
+    if not notices:
+        return 0
+    InAppMessage.objects.bulk_create(
+        [InAppMessage(recipient=n["user"], title=n["title"][:200], body=n.get("body", ""), url=n.get("url", ""))
+         for n in notices], batch_size=1000)
+    templates = {t.code: t for t in SmsTemplate.objects.filter(
+        code__in={n["sms_template"] for n in notices if n.get("sms_template")}, enabled=True)}
+    queued = set(SmsMessage.objects.filter(idempotency_key__in=[n["key"] for n in notices if n.get("key")])
+                 .values_list("idempotency_key", flat=True))
+    rows = []
+    for n in notices:
+        if n.get("key") in queued:
+            continue
+        template = templates.get(n.get("sms_template"))
+        phone = (n["user"].phone or "").strip()
+        if template is None or not PHONE.match(phone):
+            continue
+        params = n.get("sms_params") or {}
+        rows.append(SmsMessage(
+            idempotency_key=n.get("key") or uuid.uuid4().hex, phone=phone, template=template,
+            params={k: str(v) for k, v in params.items()},
+            content=f"【{settings.SMS_SIGN_NAME}】" + template.render(params),
+            region=n.get("region") or n["user"].region, related=(n.get("related") or "")[:100]))
+    SmsMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)  # a racing twin is skipped
+    if rows:
+        from .tasks import process_outbox as run_outbox
+
+        transaction.on_commit(run_outbox.delay)
+    return len(rows)
+
+
 def unread_count(user) -> int:
     return InAppMessage.objects.filter(recipient=user, read_at__isnull=True).count()

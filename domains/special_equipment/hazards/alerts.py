@@ -49,7 +49,10 @@ class RectificationDeadline(RuleDefinition):
 
     def on_scan(self, rule, raised, changed):
         """The unit's safety manager gets the fixed-template SMS on every new level."""
-        from .services import sms_deadline_level
+        from kernel.alerts.models import Warning
 
-        for warning in (raised | changed).distinct():
-            sms_deadline_level(warning)
+        from .services import sms_deadline_levels
+
+        ids = sorted(set(raised.values_list("pk", flat=True)) | set(changed.values_list("pk", flat=True)))
+        for start in range(0, len(ids), 5000):  # in slices: a first scan raises tens of thousands
+            sms_deadline_levels(list(Warning.objects.filter(pk__in=ids[start:start + 5000])))

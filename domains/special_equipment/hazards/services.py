@@ -285,14 +285,40 @@ def after_close(hazard, log):
     _tell_unit(hazard, f"重大事故隐患已复核销号：{hazard.no}", "se_hazard_closed", {}, f"close:{log.pk}")
 
 
-def sms_deadline_level(warning):
-    """Deadline warning: the fixed-template SMS to the unit's safety manager on each level."""
-    hazard = MajorHazard.all_objects.select_related("user_unit").filter(pk=warning.subject_id).first()
-    if hazard is None:
-        return
-    _tell_unit(hazard, f"重大事故隐患整改期限预警（{warning.level_label}）：{hazard.no}", "se_hazard_deadline",
-               {"deadline": f"{hazard.deadline:%Y年%m月%d日}", "level": warning.level_label},
-               f"deadline:{warning.pk}:{warning.level}")
+def unit_contacts(unit_ids):
+    """{unit id: the person who receives its to-dos} for many units in two queries (see _unit_contact)."""
+    from kernel.accounts.models import User
+
+    users = User.objects.filter(organisation_id__in=set(unit_ids), is_active=True).order_by("id")
+    contacts = {}
+    for user in users.filter(roles__code="se_unit_safety"):
+        contacts.setdefault(user.organisation_id, user)
+    missing = set(unit_ids) - set(contacts)
+    if missing:
+        for user in users.filter(organisation_id__in=missing):
+            contacts.setdefault(user.organisation_id, user)
+    return contacts
+
+
+def sms_deadline_levels(warnings):
+    """Deadline warnings: the fixed-template SMS (and in-app message) to each unit's safety manager on
+    every new level, written in batches (a first scan raises tens of thousands)."""
+    by_hazard = {w.subject_id: w for w in warnings}
+    hazards = list(MajorHazard.all_objects.select_related("user_unit", "region").filter(pk__in=by_hazard))
+    contacts = unit_contacts({h.user_unit_id for h in hazards})
+    notices = []
+    for hazard in hazards:
+        warning, contact = by_hazard[hazard.pk], contacts.get(hazard.user_unit_id)
+        if contact is None:
+            continue
+        notices.append(dict(
+            user=contact, title=f"重大事故隐患整改期限预警（{warning.level_label}）：{hazard.no}",
+            url=f"/ent/se/hazards/{hazard.pk}/", sms_template="se_hazard_deadline",
+            sms_params={"unit": hazard.user_unit.name, "no": hazard.no, "deadline": f"{hazard.deadline:%Y年%m月%d日}",
+                        "level": warning.level_label},
+            key=f"se:hazard:{hazard.pk}:deadline:{warning.pk}:{warning.level}", region=hazard.region,
+            related=f"se_hazards.majorhazard:{hazard.pk}"))
+    return notify.notify_many(notices)
 
 
 # -- public complaints --------------------------------------------------------------------------------

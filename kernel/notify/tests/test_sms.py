@@ -172,3 +172,24 @@ class TestPages:
         assert "您有新的预警" in page and "未读" in page
         client.post(reverse("gov:message_list"))
         assert InAppMessage.objects.get().read_at is not None
+
+
+@pytest.mark.django_db
+class TestNotifyMany:
+    def test_batches_messages_and_sms_and_delivers_them_after_commit(self, django_capture_on_commit_callbacks):
+        people = [make_staff("450100", username=f"many{i}") for i in range(3)]
+        people[0].phone, people[1].phone, people[2].phone = PHONE, "13877110002", ""  # the last has no phone
+        for p in people:
+            p.save(update_fields=["phone"])
+        notices = [dict(user=p, title=f"预警{i}", url="/gov/", sms_template="todo_assigned",
+                        sms_params={"title": f"预警{i}", "due": "2026-12-01"}, key=f"many:{i}")
+                   for i, p in enumerate(people)]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.notify_many(notices) == 2
+        assert InAppMessage.objects.count() == 3
+        assert sorted(SimulatedSms.objects.values_list("phone", flat=True)) == [PHONE, "13877110002"]
+        assert SmsMessage.objects.get(idempotency_key="many:0").content == \
+            "【广西政务】您有一条新的待办：预警0，请于2026-12-01前办理。"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.notify_many(notices) == 0  # the same keys queue nothing again
+        assert SmsMessage.objects.count() == 2 and SimulatedSms.objects.count() == 2
