@@ -15,21 +15,15 @@ def set_statistics(model_label: str, field_name: str, target: int = REGION_STATI
     prefers walking the primary key backwards for "newest 20" over the region index (24 ms instead
     of 2 ms on 200,000 hazards)."""
 
-    def forward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        model = apps.get_model(model_label)
-        qn = schema_editor.quote_name
-        column = model._meta.get_field(field_name).column
-        schema_editor.execute(f"ALTER TABLE {qn(model._meta.db_table)} ALTER COLUMN {qn(column)} "
-                              f"SET STATISTICS {int(target)}")
+    def alter(value):
+        def run(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            model = apps.get_model(model_label)
+            qn = schema_editor.quote_name
+            column = model._meta.get_field(field_name).column
+            schema_editor.execute(f"ALTER TABLE {qn(model._meta.db_table)} ALTER COLUMN {qn(column)} "
+                                  f"SET STATISTICS {int(value)}")
+        return run
 
-    def backward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        model = apps.get_model(model_label)
-        qn = schema_editor.quote_name
-        column = model._meta.get_field(field_name).column
-        schema_editor.execute(f"ALTER TABLE {qn(model._meta.db_table)} ALTER COLUMN {qn(column)} SET STATISTICS -1")
-
-    return migrations.RunPython(forward, backward, elidable=False)
+    return migrations.RunPython(alter(target), alter(-1), elidable=False)  # -1: back to the default

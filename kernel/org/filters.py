@@ -25,10 +25,9 @@ class OrganisationFilter(StyledFilterSet):
                                                                            Region.Level.COUNTY)
 
     def in_region(self, qs, name, value):
-        from .scope import region_path, subtree_ids
+        from .scope import in_region_subtree
 
-        path = region_path(int(value))
-        return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
+        return in_region_subtree(qs, value)
 
 
 class RegionFilter(StyledFilterSet):

@@ -58,6 +58,13 @@ def region_choices(user, max_level) -> list[tuple[str, str]]:
             if level <= max_level and path.startswith(root)]
 
 
+def in_region_subtree(qs, region_id, field="region"):
+    """The rows whose `field` is this region (a pk, also as text from a filter form) or below it;
+    none for an unknown region. Region filters of list pages use it."""
+    path = region_path(int(region_id)) if str(region_id).isdigit() else None
+    return qs.filter(**{f"{field}__int_in": subtree_ids(path)}) if path else qs.none()
+
+
 def _region_q(field, path, exact=False):
     if exact:
         return Q(**{f"{field}__in": Region.objects.filter(path=path).values("pk")})

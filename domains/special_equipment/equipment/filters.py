@@ -23,10 +23,9 @@ class RegionFilterMixin:
                                                                            Region.Level.COUNTY)
 
     def in_region(self, qs, name, value):
-        from kernel.org.scope import region_path, subtree_ids
+        from kernel.org.scope import in_region_subtree
 
-        path = region_path(int(value))
-        return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
+        return in_region_subtree(qs, value)
 
 
 class EntEquipmentFilter(StyledFilterSet):

@@ -43,7 +43,7 @@ from kernel.workflow.engine import TransitionError, history
 from . import services
 from .exports import deadline_level_q
 from .models import HazardItem, MajorHazard, SupervisionLog
-from .push import INSTITUTION_DEFAULT_SOURCE, INSTITUTION_SOURCES, clean_coded_items
+from .push import INSTITUTION_DEFAULT_SOURCE, INSTITUTION_SOURCES, HazardDateRules, clean_coded_items
 from .workflows import MAJOR
 
 VIEW, REPORT = "se_hazards.view_majorhazard", "se_hazards.report_majorhazard"
@@ -238,7 +238,7 @@ def find_equipment(user, code):
     return equipment, None if equipment else f"设备代码“{code}”不存在或不在您的辖区内"
 
 
-class MajorHazardWriteSerializer(serializers.Serializer):
+class MajorHazardWriteSerializer(HazardDateRules, serializers.Serializer):
     """线上填报 (POST) and its correction (PUT / PATCH) by the reporter while the hazard waits for dispatch.
 
     A user unit reports its own hazards; a technical institution reports from one of its inspection
@@ -261,15 +261,6 @@ class MajorHazardWriteSerializer(serializers.Serializer):
     items = serializers.ListField(label="隐患明细", child=ItemInputSerializer(), allow_empty=False,
                                   error_messages={"required": "请至少登记一项隐患明细", "empty": "请至少登记一项隐患明细"})
 
-    def validate_found_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError("发现日期不能晚于今天")
-        return value
-
-    def validate_deadline(self, value):
-        if value is not None and value <= timezone.localdate():
-            raise serializers.ValidationError("整改期限必须晚于今天")
-        return value
 
     def validate(self, attrs):
         user, hazard = self.context["request"].user, self.instance

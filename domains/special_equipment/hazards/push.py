@@ -72,6 +72,20 @@ def clean_coded_items(items, category):
 
 
 # -- the payload ---------------------------------------------------------------------------------------------
+class HazardDateRules:
+    """The dates of a reported hazard, as the forms check them (the API's entry and the inspection push)."""
+
+    def validate_found_on(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("发现日期不能晚于今天")
+        return value
+
+    def validate_deadline(self, value):
+        if value is not None and value <= timezone.localdate():
+            raise serializers.ValidationError("整改期限必须晚于今天")
+        return value
+
+
 class PushedItemSerializer(serializers.Serializer):
     judgement_code = serializers.CharField(label="判定项条款号", max_length=20, required=False, allow_blank=True,
                                            help_text="GB 45067—2024 判定项条款号，如 DT-01（见隐患判定项配置）")
@@ -79,7 +93,7 @@ class PushedItemSerializer(serializers.Serializer):
                                         help_text="不填则取判定项内容；判定项未涵盖的问题只填描述")
 
 
-class PushedHazardSerializer(serializers.Serializer):
+class PushedHazardSerializer(HazardDateRules, serializers.Serializer):
     source = serializers.ChoiceField(label="隐患来源", required=False,
                                      choices=[(c, label) for c, label in MajorHazard.Source.choices
                                               if c in INSTITUTION_SOURCES],
@@ -94,15 +108,6 @@ class PushedHazardSerializer(serializers.Serializer):
     items = serializers.ListField(label="隐患明细", child=PushedItemSerializer(), allow_empty=False,
                                   error_messages={"required": "请至少登记一项隐患明细", "empty": "请至少登记一项隐患明细"})
 
-    def validate_found_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError("发现日期不能晚于今天")
-        return value
-
-    def validate_deadline(self, value):
-        if value <= timezone.localdate():
-            raise serializers.ValidationError("整改期限必须晚于今天")
-        return value
 
 
 class InspectionReportPushSerializer(serializers.Serializer):

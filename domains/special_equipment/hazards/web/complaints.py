@@ -128,10 +128,9 @@ class ComplaintFilter(StyledFilterSet):
         return qs.filter(no__iexact=value.strip())
 
     def in_region(self, qs, name, value):
-        from kernel.org.scope import region_path, subtree_ids
+        from kernel.org.scope import in_region_subtree
 
-        path = region_path(int(value)) if str(value).isdigit() else None
-        return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
+        return in_region_subtree(qs, value)
 
     def search(self, qs, name, value):
         value = value.strip()

@@ -58,10 +58,9 @@ def _call(form, fn, *args, **kwargs):
 
 
 def _in_region(qs, name, value):
-    from kernel.org.scope import region_path, subtree_ids
+    from kernel.org.scope import in_region_subtree
 
-    path = region_path(int(value)) if str(value).isdigit() else None
-    return qs.filter(region__int_in=subtree_ids(path)) if path else qs.none()
+    return in_region_subtree(qs, value)
 
 
 # == list ================================================================================================
