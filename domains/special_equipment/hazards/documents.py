@@ -109,8 +109,8 @@ def render(hazard, fmt):
 def document_response(hazard, fmt, user, *, entrance="gov"):
     """The download of the hazard's directive as Word or PDF, logged as a download operation.
     The caller has found the hazard through visible_to(user) already."""
-    if fmt not in FORMATS:
-        raise Http404("不支持的文件格式")
+    if fmt not in FORMATS or not hazard.directive:
+        raise Http404("不支持的文件格式" if fmt not in FORMATS else "该隐患尚未派单，没有整改文书")
     if not (user.is_superuser or user.has_perm("se_hazards.view_majorhazard")):
         raise PermissionDenied("您没有查看重大事故隐患的权限")
     ctx = document_context(hazard)

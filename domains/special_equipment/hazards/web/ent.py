@@ -29,7 +29,7 @@ from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
 from kernel.workflow.views import panel_context
 
-from .. import services
+from .. import documents, services
 from ..models import CheckPlan, GeneralHazard, HazardItem, MajorHazard
 from ..workflows import GENERAL, MAJOR
 from . import forms_ent as f
@@ -279,6 +279,18 @@ class MajorHazardDeleteView(ScopedObjectMixin, EntranceMixin, View):
             return redirect("ent:se_hazard_detail", pk=hazard.pk)
         messages.success(request, f"已删除重大事故隐患{hazard.no}")
         return redirect("ent:se_hazard_list")
+
+
+class MajorHazardDocumentView(ScopedObjectMixin, EntranceMixin, View):
+    """The 整改通知书 / 整改督处函 the unit was sent (and the reporting institution), as Word or PDF."""
+
+    entrance = "ent"
+    model = MajorHazard
+    permission_required = "se_hazards.view_majorhazard"
+    select_related = ("user_unit", "equipment", "managing_agency")
+
+    def get(self, request, pk, fmt):
+        return documents.document_response(self.get_object(), fmt, request.user, entrance="ent")
 
 
 class JudgementItemsView(EntranceMixin, TemplateView):

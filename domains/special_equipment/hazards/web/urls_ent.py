@@ -10,6 +10,7 @@ urlpatterns = [
     path("hazards/judgement-items/", ent.JudgementItemsView.as_view(), name="se_hazard_judgement_items"),
     path("hazards/<int:pk>/", ent.MajorHazardDetailView.as_view(), name="se_hazard_detail"),
     path("hazards/<int:pk>/edit/", ent.MajorHazardEditView.as_view(), name="se_hazard_edit"),
+    path("hazards/<int:pk>/document.<str:fmt>", ent.MajorHazardDocumentView.as_view(), name="se_hazard_document"),
     path("hazards/<int:pk>/delete/", ent.MajorHazardDeleteView.as_view(), name="se_hazard_delete"),
     # 一般隐患
     path("general-hazards/", ent.GeneralHazardListView.as_view(), name="se_general_list"),
