@@ -37,6 +37,7 @@ migrate: install
 run: migrate
 	$(PY) manage.py load_reference >/dev/null
 	$(PY) manage.py seed_demo --if-empty
+	DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
 	@# periodic work (SMS retries and receipts, warning scans) beside the web server
 	$(PY) manage.py run_scheduler & SCHED=$$!; trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)

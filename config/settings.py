@@ -206,7 +206,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "政务平台开放接口",
-    "DESCRIPTION": "Zhengwu platform API: every endpoint is limited to the caller's jurisdiction.",
+    "DESCRIPTION": "广西政务一体化业务平台的开放接口。所有接口按调用者的管辖范围返回数据；机器对接须签名"
+                   "（见“接口对接说明”）。字段错误以中文逐字段返回。",
     "VERSION": "0.1.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -215,8 +216,9 @@ SPECTACULAR_SETTINGS = {
 
 # Background work (SMS sending, scans, interface retries): Celery with a broker when configured,
 # otherwise the same task functions run in-process when the transaction commits.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
+# In-process mode still names a broker: without one kombu warns that it falls back to localhost.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

@@ -1,8 +1,10 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="gov:warning_list"), name="alerts_home"),
     path("warnings/", views.WarningListView.as_view(), name="warning_list"),
     path("warnings/batch/", views.BatchView.as_view(), name="warning_batch"),
     path("warnings/register/", views.RegisterView.as_view(), name="warning_register"),

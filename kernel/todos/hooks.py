@@ -22,7 +22,10 @@ def open_state_task(obj, workflow, state_code):
     if task is None:
         return None
     due = None
-    if task.due_working_days is not None:
+    if task.due is not None:
+        day = task.due(obj)
+        due = due_at_end_of(day) if day else None
+    elif task.due_working_days is not None:
         from kernel.calendar.services import add_working_days
 
         due = due_at_end_of(add_working_days(timezone.localdate(), task.due_working_days))

@@ -53,6 +53,7 @@ class StateTask:
     region: Callable | None = None  # record -> Region
     due_working_days: int | None = None
     url: Callable | None = None  # record -> link to the page where the work is done
+    due: Callable | None = None  # record -> date the work is due (e.g. a rectification deadline); wins over days
 
 
 @dataclass(frozen=True)

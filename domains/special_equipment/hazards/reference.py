@@ -38,6 +38,7 @@ SMS_TEMPLATES = [
     ("se_hazard_dispatched", "隐患整改通知", "{unit}：贵单位重大事故隐患（编号{no}）已下达{directive}，请于{deadline}前完成整改并反馈。"),
     ("se_hazard_deadline", "隐患整改期限预警", "{unit}：重大事故隐患（编号{no}）整改期限为{deadline}，现为{level}预警，请尽快整改并反馈。"),
     ("se_hazard_extension", "延期整改审批结果", "{unit}：重大事故隐患（编号{no}）延期整改申请审批结果：{result}，整改期限{deadline}。"),
+    ("se_hazard_fed_back", "隐患整改反馈待复核", "{unit}已提交重大事故隐患（编号{no}）的整改反馈，请及时复核。"),
     ("se_hazard_returned", "隐患整改退回", "{unit}：重大事故隐患（编号{no}）部分整改项复核未通过，已退回，请继续整改。"),
     ("se_hazard_closed", "隐患复核销号", "{unit}：重大事故隐患（编号{no}）已复核销号。"),
     ("se_complaint_result", "投诉举报处理结果", "您反映的特种设备安全问题（受理编号{no}）已处理：{result}。感谢您的监督。"),

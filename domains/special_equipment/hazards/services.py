@@ -27,6 +27,16 @@ def _placeholder():
     return "tmp" + uuid.uuid4().hex[:24]
 
 
+def managing_agency_of(user, region):
+    """谁主管谁负责 (分级): a hazard a market-regulation bureau enters itself is managed by that bureau
+    at its own level (a city's inspection, a province's special campaign); one reported by a unit, an
+    institution or the public goes to the bureau of its place (属地)."""
+    org = user.organisation if user.kind == "staff" else None
+    if org is not None and org.kind == "agency" and org.agency_type == "market":
+        return org
+    return managing_agency_for(region)
+
+
 def managing_agency_for(region):
     """属地: the market-regulation bureau of the region, else of the nearest region above it."""
     node = region
@@ -79,7 +89,7 @@ def report_major_hazard(user, *, user_unit, source, equipment_category, descript
     region = region or (equipment.region if equipment is not None else user_unit.region)
     hazard = MajorHazard(
         no=_placeholder(), source=source, equipment_category=equipment_category, equipment=equipment, report=report,
-        user_unit=user_unit, managing_agency=managing_agency_for(region), reporter_org=user.organisation or user_unit,
+        user_unit=user_unit, managing_agency=managing_agency_of(user, region), reporter_org=user.organisation or user_unit,
         region=region, description=description, found_on=found_on or timezone.localdate(),
         requirement=requirement, deadline=deadline, complaint=complaint,
     )
@@ -226,13 +236,16 @@ def review_item(item, user, *, passed: bool, comment=""):
 def _hand_over_for_closing(hazard, user):
     """The institution has passed every item: its to-do is done, and 销号 is the regulator's turn
     (same to-do key as the state's own task, so the close or return transition ends it)."""
+    from kernel.calendar.services import add_working_days
     from kernel.todos import services as todos
+    from kernel.todos.hooks import due_at_end_of
 
-    from .workflows import REGULATOR, _agency_region, _url
+    from .workflows import REGULATOR, REVIEW_WORKING_DAYS, _agency_region, _url
 
     todos.close(hazard, key="workflow:feedback", by=user)
-    todos.create(hazard, f"重大事故隐患待复核销号：{hazard.no}", key="workflow:feedback", url=_url(hazard),
-                 role_code=REGULATOR, region=_agency_region(hazard))
+    todos.create(hazard, f"重大事故隐患待复核销号：{hazard.no}（{hazard.user_unit.name}）", key="workflow:feedback",
+                 url=_url(hazard), role_code=REGULATOR, region=_agency_region(hazard),
+                 due_at=due_at_end_of(add_working_days(timezone.localdate(), REVIEW_WORKING_DAYS)))
 
 
 @transaction.atomic
@@ -267,7 +280,21 @@ def after_dispatch(hazard, log):
 
 
 def after_feedback(hazard, log):
-    """The reviewer (institution or regulator) is told through the feedback state's to-do."""
+    """The reviewer hears of the feedback by message and SMS (beside the state's to-do): the reporting
+    institution's reviewer, else the regulators of the managing agency."""
+    from kernel.accounts.models import User
+
+    from .workflows import REGULATOR, _reviewer
+
+    reviewer = _reviewer(hazard)
+    people = [reviewer] if reviewer is not None else list(
+        User.objects.filter(organisation=hazard.managing_agency, is_active=True, roles__code=REGULATOR).distinct())
+    url = f"/ent/se/hazards/{hazard.pk}/" if reviewer is not None else f"/gov/se/hazards/{hazard.pk}/"
+    notify.notify_many([dict(
+        user=person, title=f"整改反馈待复核：{hazard.no}（{hazard.user_unit.name}）", url=url,
+        sms_template="se_hazard_fed_back", sms_params={"unit": hazard.user_unit.name, "no": hazard.no},
+        key=f"se:hazard:{hazard.pk}:feedback:{log.pk}:{person.pk}", region=hazard.region,
+        related=f"se_hazards.majorhazard:{hazard.pk}") for person in people])
 
 
 def after_extension(hazard, log):

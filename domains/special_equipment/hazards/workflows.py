@@ -16,6 +16,7 @@ from django.utils import timezone
 from kernel.workflow.engine import State, StateTask, Transition, Workflow
 
 REGULATOR = "se_regulator"
+REVIEW_WORKING_DAYS = 5  # to review a unit's feedback (our choice: the seed names no limit)
 AWAITING_FEEDBACK = ("rectifying", "extension")
 
 
@@ -163,12 +164,12 @@ MAJOR_STATES = [
     State("reported", "待派单", "info", task=StateTask(
         "重大事故隐患待派单督办：{obj}", role=REGULATOR, region=_agency_region, due_working_days=3, url=_url)),
     State("rectifying", "待整改", "warning", task=StateTask(
-        "重大事故隐患待整改：{obj}", assignee=_unit_contact, url=_ent_url)),
+        "重大事故隐患待整改：{obj}", assignee=_unit_contact, url=_ent_url, due=lambda h: h.deadline)),
     State("extension", "延期审批中", "primary", task=StateTask(
         "延期整改申请待审批：{obj}", role=REGULATOR, region=_agency_region, due_working_days=3, url=_url)),
     State("feedback", "待复核", "primary", task=StateTask(
         "整改反馈待复核：{obj}", assignee=lambda h: _reviewer(h), role=REGULATOR, region=_agency_region,
-        due_working_days=5, url=lambda h: _ent_url(h) if _reviewer(h) else _url(h))),
+        due_working_days=REVIEW_WORKING_DAYS, url=lambda h: _ent_url(h) if _reviewer(h) else _url(h))),
     State("closed", "已销号", "success", final=True),
     State("revoked", "已撤销", "secondary", final=True),
 ]

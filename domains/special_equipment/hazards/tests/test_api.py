@@ -147,8 +147,8 @@ def body(world, **over):
     return data
 
 
-def test_regulator_reports_a_hazard_routed_to_the_unit_and_the_local_regulator(client, world,
-                                                                             django_capture_on_commit_callbacks):
+def test_regulator_reports_a_hazard_routed_to_the_unit_and_its_own_level(client, world,
+                                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(as_user(client, world.city), HAZARDS, body(world))
     assert response.status_code == 201, response.json()
@@ -156,11 +156,13 @@ def test_regulator_reports_a_hazard_routed_to_the_unit_and_the_local_regulator(c
     hazard = MajorHazard.objects.get()
     assert data["id"] == hazard.pk and data["no"].startswith("YH") and data["status"] == "reported"
     assert hazard.user_unit == world.unit and hazard.equipment == world.lift and hazard.equipment_category == "3000"
-    assert hazard.managing_agency == world.qx_agency and hazard.reporter_org == world.city.organisation
+    # 分级: the city bureau that entered it manages and dispatches it
+    assert hazard.managing_agency == world.city.organisation and hazard.reporter_org == world.city.organisation
     assert [(i["judgement_code"], i["description"]) for i in data["items"]] == [
         ("DT-01", world.items[0].text), ("", "轿厢应急照明不亮")]
     assert history_for(hazard).filter(action="create", actor=world.city).exists()
-    assert any(t.object_id == str(hazard.pk) for t in open_for(world.qx))  # 待派单 to-do of the county
+    assert any(t.object_id == str(hazard.pk) for t in open_for(world.city))  # 待派单 to-do of the city
+    assert not any(t.object_id == str(hazard.pk) for t in open_for(world.qx))
     assert InAppMessage.objects.filter(recipient=world.unit_user, url=f"/ent/se/hazards/{hazard.pk}/").exists()
 
 

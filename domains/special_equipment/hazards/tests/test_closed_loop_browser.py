@@ -46,6 +46,8 @@ def test_the_whole_closed_loop(live, browser, shot):
     w = World()
     w.unit_user.phone = "13907710001"
     w.unit_user.save(update_fields=["phone"])
+    w.inst_user.phone = "13907710002"
+    w.inst_user.save(update_fields=["phone"])
     report = make_report(w.equipment, w.institution)
     first_item, second_item = w.items
 
@@ -97,6 +99,7 @@ def test_the_whole_closed_loop(live, browser, shot):
     unit.click("#submit-feedback")
     unit.wait_for_selector("#hazard-state")
     assert "待复核" in unit.inner_text("#hazard-state")
+    assert sms_for(w.inst_user.phone, "se_hazard_fed_back").count() == 1  # the institution is told
 
     # 4. The institution, which reported it, reviews item by item and returns the first one.
     follow_todo(inst, live, "ent", hazard)

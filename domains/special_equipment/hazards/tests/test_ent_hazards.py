@@ -185,6 +185,7 @@ def test_dispatch_puts_the_hazard_on_the_units_to_do_list(client, world):
     hazard = world.dispatch(world.report(user=world.inst_user))
     todos = [t for t in open_for(world.unit_user) if t.object_id == str(hazard.pk)]
     assert len(todos) == 1 and todos[0].url == detail(hazard)
+    assert todos[0].due_at.date() == hazard.deadline  # the to-do is due on the rectification deadline
     assert logged_in(client, world.unit_user).get(todos[0].url).status_code == 200
 
 

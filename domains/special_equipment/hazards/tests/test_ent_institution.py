@@ -223,7 +223,9 @@ def test_review_to_do_moves_from_institution_to_regulator_when_every_item_passes
         services.review_item(second, world.inst_user, passed=True)
     assert not open_for(world.inst_user).filter(object_id=str(hazard.pk)).exists()
     theirs = list(open_for(world.regulator).filter(object_id=str(hazard.pk)))
-    assert [(t.title, t.url) for t in theirs] == [(f"重大事故隐患待复核销号：{hazard.no}", f"/gov/se/hazards/{hazard.pk}/")]
+    assert [(t.title, t.url) for t in theirs] == [(f"重大事故隐患待复核销号：{hazard.no}（{world.unit.name}）",
+                                                  f"/gov/se/hazards/{hazard.pk}/")]
+    assert theirs[0].due_at is not None and theirs[0].due_at.date() > days(0)
     with context.acting_as(world.regulator):
         services.add_log(hazard, world.regulator, kind="supervision", date=days(0), inspectors="陆", content="现场检查")
         services.add_log(hazard, world.regulator, kind="review", date=days(0), inspectors="陆", content="复查")

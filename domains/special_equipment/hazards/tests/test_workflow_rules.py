@@ -36,9 +36,18 @@ class TestEntry:
         assert hazard.reporter_org == w.qx_agency
         assert item_states(hazard) == ["open", "open"]
 
-    def test_city_regulator_entry_is_managed_by_the_county(self, w):
+    def test_city_regulator_entry_is_managed_by_the_city(self, w):
+        """分级、谁主管谁负责: the level that found it dispatches it; its regulators get the reminder."""
+        from kernel.todos.services import open_for
+
         hazard = w.report(by=w.city)
-        assert hazard.reporter_org == w.city_agency and hazard.managing_agency == w.qx_agency
+        assert hazard.reporter_org == w.city_agency and hazard.managing_agency == w.city_agency
+        assert open_for(w.city).filter(object_id=str(hazard.pk)).exists()
+        assert not open_for(w.qx).filter(object_id=str(hazard.pk)).exists()
+
+    def test_unit_and_institution_reports_go_to_the_local_bureau(self, w):
+        hazard = w.report(by=w.unit_user, source="unit")
+        assert hazard.managing_agency == w.qx_agency
 
     def test_unit_outside_the_jurisdiction_is_refused(self, w):
         from django.core.exceptions import PermissionDenied
@@ -227,3 +236,17 @@ def test_each_level_handles_its_own(w):
     """A hazard of 兴宁区 is the 兴宁区 bureau's reminder, not the city's nor 青秀区's."""
     hazard = w.hazard_in(XINGNING, by=w.xn)
     assert hazard.managing_agency == w.xn_agency
+
+
+def test_feedback_tells_the_managing_regulators_by_message_and_sms(w, django_capture_on_commit_callbacks):
+    from kernel.notify.models import InAppMessage, SmsMessage
+
+    w.qx.phone = "13907719901"
+    w.qx.save(update_fields=["phone"])
+    hazard = w.dispatch(w.report())
+    with django_capture_on_commit_callbacks(execute=True):
+        w.feed_back(hazard)
+    sms = SmsMessage.objects.get(template__code="se_hazard_fed_back")
+    assert sms.phone == "13907719901" and hazard.no in sms.content and w.unit.name in sms.content
+    assert InAppMessage.objects.filter(recipient=w.qx, url=f"/gov/se/hazards/{hazard.pk}/").exists()
+    assert not SmsMessage.objects.filter(template__code="se_hazard_fed_back").exclude(phone=w.qx.phone).exists()
