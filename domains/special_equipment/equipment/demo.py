@@ -1,5 +1,6 @@
 """Demo and benchmark equipment: 500 devices and 100 inspection reports per scale unit
-(scale 2000 = 1,000,000 devices), spread over the seeded enterprises, bulk-loaded."""
+(scale 2000 = 1,000,000 devices), spread over the seeded enterprises, bulk-loaded; and the demo
+enterprise's own devices (one of each category its scripted hazards are about)."""
 import datetime
 import random
 
@@ -113,9 +114,55 @@ def seed_reports(count, seed=62):
     return made
 
 
+# The demo enterprise (ent_demo) gets one device of each category its scripted hazards hang on
+# (hazards/demo.py): category, 类别, 品种, name, location.
+DEMO_UNIT_DEVICES = [
+    ("3000", "曳引与强制驱动电梯", "曳引驱动乘客电梯", "1号客梯", "办公楼1单元"),
+    ("1000", "承压蒸汽锅炉", "蒸汽锅炉", "1号蒸汽锅炉", "锅炉房"),
+    ("2000", "固定式压力容器", "储气罐", "空压站储气罐", "空压站"),
+    ("4000", "桥式起重机", "通用桥式起重机", "10t桥式起重机", "生产车间"),
+]
+
+
+def seed_demo_unit_devices():
+    """Give ent_demo's unit an in-use device of each DEMO_UNIT_DEVICES category it lacks (audited saves,
+    made as the county regulator who registers them). Idempotent: a category already there is skipped."""
+    from kernel.accounts.models import User
+    from kernel.core import context
+
+    owner = User.objects.filter(username="ent_demo").select_related("organisation__region").first()
+    unit = owner.organisation if owner else None
+    if unit is None:
+        return 0
+    registrar = User.objects.filter(username="qx_staff").first()
+    have = set(Equipment.all_objects.filter(user_unit=unit, status="in_use").values_list("category", flat=True))
+    today = timezone.localdate()
+    code = unit.region.code
+    made = 0
+    with context.acting_as(registrar):
+        for category, type_name, variety, name, location in DEMO_UNIT_DEVICES:
+            if category in have:
+                continue
+            serial = Equipment.all_objects.count() + 1
+            commissioned = today - datetime.timedelta(days=1500 + 200 * made)
+            device = Equipment(
+                code=f"{category[:2]}{code}{commissioned.year}D{serial:06d}", category=category, type_name=type_name,
+                variety=variety, registration_no=f"演{code[:4]}{serial:08d}", name=name, region=unit.region,
+                location=f"{unit.address or unit.name}{location}", user_unit=unit, status="in_use",
+                manufactured_on=commissioned - datetime.timedelta(days=120), commissioned_on=commissioned,
+                next_inspection_on=today + datetime.timedelta(days=90 + 30 * made))
+            device.full_clean()
+            device.save()
+            made += 1
+    return made
+
+
 def seed(scale, out):
     if Equipment.all_objects.exists():
-        return "特种设备已存在，跳过"
-    devices = seed_equipment(DEVICES_PER_SCALE * scale)
-    reports = seed_reports(REPORTS_PER_SCALE * scale)
-    return f"特种设备{devices}台，检验报告{reports}份"
+        summary = "特种设备已存在，跳过"
+    else:
+        devices = seed_equipment(DEVICES_PER_SCALE * scale)
+        reports = seed_reports(REPORTS_PER_SCALE * scale)
+        summary = f"特种设备{devices}台，检验报告{reports}份"
+    own = seed_demo_unit_devices()
+    return f"{summary}；演示企业新增设备{own}台" if own else summary
