@@ -159,6 +159,9 @@ LOGIN_LOCKOUT_MINUTES = 15
 # Session timeout: idle sessions end after this many seconds (sliding window, refreshed at most
 # once a minute by kernel.accounts.middleware.SessionTouchMiddleware instead of on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_SECONDS", str(30 * 60)))
+# Reverse proxies in front of the application (nginx: 1) whose X-Forwarded-For entries are trusted:
+# client addresses for audit rows, API allow-lists and the public forms' rate limits.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 SESSION_TOUCH_SECONDS = 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

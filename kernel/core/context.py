@@ -57,15 +57,24 @@ def acting_as(user, ip=None):
 
 
 def client_ip(request) -> str | None:
-    # Behind nginx the real address is the first X-Forwarded-For entry; only trusted
-    # when the deployment says so (TRUST_X_FORWARDED_FOR), otherwise REMOTE_ADDR.
+    """The caller's address. Behind TRUSTED_PROXIES reverse proxies (nginx appends the address it
+    saw to X-Forwarded-For), the real client is that many entries from the right: entries further
+    left are written by the client itself and never trusted. Without proxies: REMOTE_ADDR."""
+    import ipaddress
+
     from django.conf import settings
 
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    proxies = int(getattr(settings, "TRUSTED_PROXIES", 0) or 0)
+    remote = request.META.get("REMOTE_ADDR")
+    if proxies > 0:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+        if len(entries) >= proxies:
+            candidate = entries[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return remote
+    return remote
 
 
 def memo(key, compute):

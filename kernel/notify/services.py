@@ -80,7 +80,8 @@ def deliver(message_id, now=None) -> SmsMessage | None:
             msg.save(update_fields=["next_attempt_at", "last_error"])
             return msg
         msg.attempts += 1
-        msg.next_attempt_at = now + LEASE
+        # the lease runs from the claim itself: a batch given one `now` may reach this message minutes later
+        msg.next_attempt_at = max(now, timezone.now()) + LEASE
         msg.save(update_fields=["attempts", "next_attempt_at"])
 
     from integrations.sms.gateway import GatewayError
@@ -97,7 +98,7 @@ def deliver(message_id, now=None) -> SmsMessage | None:
         msg = SmsMessage.objects.select_for_update().get(pk=msg.pk)
         msg.gateway = gw.name
         if error is None:
-            msg.status, msg.sent_at, msg.last_error = SmsMessage.Status.SENT, now, ""
+            msg.status, msg.sent_at, msg.last_error = SmsMessage.Status.SENT, max(now, timezone.now()), ""
             msg.gateway_message_id = message_id_at_gateway
         else:
             msg.last_error = str(error)[:300]

@@ -7,6 +7,7 @@ recommended measures, the requirement, the deadline, the directive number, the i
 the date. Downloads are scope-checked by the caller and logged here as download operations."""
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from domains.special_equipment.equipment.models import CATEGORIES
 from kernel.audit.services import log_operation
@@ -90,7 +91,7 @@ def document_context(hazard):
         "requirement": hazard.requirement,
         "deadline": deadline,
         "issuer": issuer_of(hazard),
-        "date": cn_date(hazard.dispatched_at.date() if hazard.dispatched_at else None),
+        "date": cn_date(timezone.localdate(hazard.dispatched_at) if hazard.dispatched_at else None),  # Beijing date
     }
 
 

@@ -216,6 +216,8 @@ def upsert_hazard(user, report, data):
               "description": data["description"].strip(), "found_on": data["found_on"],
               "requirement": data["requirement"].strip(), "deadline": data["deadline"]}
     items = data["items"]
+    # two pushes of one report at the same moment: the second waits here and then finds the first's hazard
+    type(report).objects.select_for_update().filter(pk=report.pk).first()
     existing = (MajorHazard.objects.filter(report=report, reporter_org=org).exclude(status="revoked")
                 .order_by("id").first())
     if existing is None:

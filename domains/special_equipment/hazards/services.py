@@ -282,13 +282,12 @@ def after_dispatch(hazard, log):
 def after_feedback(hazard, log):
     """The reviewer hears of the feedback by message and SMS (beside the state's to-do): the reporting
     institution's reviewer, else the regulators of the managing agency."""
-    from kernel.accounts.models import User
 
-    from .workflows import REGULATOR, _reviewer
+    from .workflows import REGULATOR, _reviewer, people_of
 
     reviewer = _reviewer(hazard)
     people = [reviewer] if reviewer is not None else list(
-        User.objects.filter(organisation=hazard.managing_agency, is_active=True, roles__code=REGULATOR).distinct())
+        people_of(hazard.managing_agency).filter(roles__code=REGULATOR).distinct())
     url = f"/ent/se/hazards/{hazard.pk}/" if reviewer is not None else f"/gov/se/hazards/{hazard.pk}/"
     notify.notify_many([dict(
         user=person, title=f"整改反馈待复核：{hazard.no}（{hazard.user_unit.name}）", url=url,
@@ -316,7 +315,8 @@ def unit_contacts(unit_ids):
     """{unit id: the person who receives its to-dos} for many units in two queries (see _unit_contact)."""
     from kernel.accounts.models import User
 
-    users = User.objects.filter(organisation_id__in=set(unit_ids), is_active=True).order_by("id")
+    users = User.objects.filter(organisation_id__in=set(unit_ids), is_active=True,
+                                api_client__isnull=True).order_by("id")
     contacts = {}
     for user in users.filter(roles__code="se_unit_safety"):
         contacts.setdefault(user.organisation_id, user)

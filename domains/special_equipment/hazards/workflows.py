@@ -20,22 +20,29 @@ REVIEW_WORKING_DAYS = 5  # to review a unit's feedback (our choice: the seed nam
 AWAITING_FEEDBACK = ("rectifying", "extension")
 
 
-def _unit_contact(hazard_or_unit):
-    """The person at a unit who receives its to-dos: its safety manager, else any active user."""
+def people_of(org):
+    """The active people of an organisation: its machine clients' service accounts never get to-dos."""
     from kernel.accounts.models import User
 
+    return User.objects.filter(organisation=org, is_active=True, api_client__isnull=True)
+
+
+def _unit_contact(hazard_or_unit):
+    """The person at a unit who receives its to-dos: its safety manager, else any active person."""
     unit = getattr(hazard_or_unit, "user_unit", hazard_or_unit)
-    users = User.objects.filter(organisation=unit, is_active=True)
+    users = people_of(unit)
     return (users.filter(roles__code="se_unit_safety").order_by("id").first()
             or users.order_by("id").first())
 
 
 def _reviewer(hazard):
-    """Items are reviewed by the institution that reported the hazard, otherwise by the regulator."""
+    """Items are reviewed by the institution that reported the hazard (one of its people who may check
+    hazards), otherwise by the regulator."""
     if hazard.reporter_org.kind == "institution":
-        from kernel.accounts.models import User
-
-        return User.objects.filter(organisation=hazard.reporter_org, is_active=True).order_by("id").first()
+        return (people_of(hazard.reporter_org)
+                .filter(roles__enabled=True, roles__permissions__codename="check_majorhazard",
+                        roles__permissions__content_type__app_label="se_hazards")
+                .order_by("id").first())
     return None
 
 

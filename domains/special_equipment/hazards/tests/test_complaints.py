@@ -151,6 +151,20 @@ def test_sixth_complaint_from_one_ip_within_the_hour_gets_429_and_stores_nothing
     assert submit(client, ip="10.2.2.3", phone="13907719999").status_code == 302  # another address is served
 
 
+def test_behind_nginx_the_limit_is_per_real_client_and_cannot_be_spoofed(client, captcha_test_mode, settings):
+    settings.TRUSTED_PROXIES = 1  # every request arrives from nginx at 127.0.0.1
+
+    def via_nginx(forwarded, n):
+        return client.post(reverse(FORM), data(phone=f"1390771{n:04d}"), REMOTE_ADDR="127.0.0.1",
+                           HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(6):  # six different citizens behind one proxy: all served
+        assert via_nginx(f"203.0.113.{n}", n).status_code == 302
+    for n in range(5):  # one citizen writing a new address in front each time: still one client
+        assert via_nginx(f"6.6.6.{n}, 198.51.100.7", 10 + n).status_code == 302
+    assert via_nginx("6.6.6.99, 198.51.100.7", 20).status_code == 429
+
+
 def test_refused_attempts_do_not_use_up_the_ip_limit(client, captcha_test_mode):
     for _ in range(6):
         assert submit(client, ip="10.3.3.3", phone="123").status_code == 400

@@ -233,6 +233,25 @@ def test_review_to_do_moves_from_institution_to_regulator_when_every_item_passes
     assert not open_for(world.regulator).filter(object_id=str(hazard.pk)).exists()
 
 
+def test_review_and_unit_to_dos_go_to_people_not_to_machine_accounts(world):
+    """An institution's and a unit's API clients (service accounts, created first) never get to-dos."""
+    from kernel.accounts.models import Role
+    from kernel.interfaces.services import create_client
+
+    institution = make_institution(name="先接入系统的检验机构")
+    create_client(name="检验业务系统", organisation=institution, roles=[Role.objects.get(code="se_institution")])
+    create_client(name="设备管理系统", organisation=world.unit, roles=[Role.objects.get(code="se_unit")])
+    reviewer = make_user(institution, ["se_institution"], real_name="周检验")
+    report = make_report(world.equipment, institution)
+    with context.acting_as(reviewer):
+        hazard = world.report(user=reviewer, report=report)
+    hazard = world.fed_back(hazard)
+    assert [t.assignee for t in open_for(reviewer) if t.object_id == str(hazard.pk)] == [reviewer]
+    from domains.special_equipment.hazards.workflows import _unit_contact
+
+    assert _unit_contact(world.unit) == world.unit_user
+
+
 def test_another_institution_cannot_review(client, world):
     hazard = world.fed_back(world.report(user=world.inst_user))
     stranger = make_user(make_institution(), ["se_institution"])
