@@ -1,0 +1,117 @@
+"""The README's click-through on the data `seed_demo` loads, as the demo accounts, in headless Chromium:
+inst_demo reports the hazard of its pending non-conforming report → qx_staff dispatches it with a
+整改通知书 (the Word file names ent_demo's unit and the deadline) → ent_demo feeds back → inst_demo
+returns one item → ent_demo fixes it → inst_demo passes it → qx_staff records the logs and closes.
+To-dos lead each person to the hazard; each step's SMS is in the outbox."""
+import io
+
+import pytest
+from django.core.management import call_command
+from docx import Document
+
+from domains.special_equipment.equipment.models import InspectionReport
+from domains.special_equipment.hazards.models import MajorHazard
+from kernel.accounts.demo import DEMO_PASSWORD
+from kernel.accounts.models import User
+from kernel.notify.models import SmsMessage
+from tests.browser import login
+
+from .test_ent_support import days
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def as_demo(browser, live, username, entrance):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    login(page, live.url, username, DEMO_PASSWORD, entrance=entrance)
+    return page
+
+
+def open_todo(page, live, entrance, hazard):
+    page.goto(f"{live.url}/{entrance}/todos/")
+    page.locator(f"a:has-text('{hazard.no}')").first.click()
+    page.wait_for_selector("#hazard-state")
+
+
+def test_readme_walkthrough_on_the_demo_data(live, browser, shot):
+    call_command("seed_demo", stdout=io.StringIO())
+    unit_user = User.objects.get(username="ent_demo")
+    report = InspectionReport.objects.get(report_no__startswith="TJDEMO", report_no__endswith="09")
+    sms_before = SmsMessage.objects.filter(phone=unit_user.phone).count()
+
+    inst = as_demo(browser, live, "inst_demo", "ent")  # 1. the institution reports from its report
+    inst.goto(f"{live.url}/ent/se/hazards/")
+    assert report.report_no in inst.inner_text("#pending-reports")
+    inst.click(f"#pending-reports tr:has-text('{report.report_no}') a:has-text('上报隐患')")
+    boxes = inst.locator("input[id^=ji-]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    inst.fill("#id_requirement", "立即停用起重机，修复限位器和主梁焊缝，经检验合格后使用")
+    inst.fill("#id_deadline", days(45).isoformat())
+    inst.click("#hazard-form button[type=submit]")
+    inst.wait_for_selector("#hazard-state")
+    hazard = MajorHazard.objects.get(report=report)
+    assert hazard.user_unit == unit_user.organisation and hazard.items.count() == 2
+
+    reg = as_demo(browser, live, "qx_staff", "gov")  # 2. the county regulator dispatches with a notice
+    open_todo(reg, live, "gov", hazard)
+    reg.check("#dispatch-form input[name=directive][value=notice]")
+    reg.fill("#dispatch-form [name=deadline]", days(30).isoformat())
+    reg.fill("#dispatch-form [name=requirement]", "停用起重机，修复后申请检验")
+    reg.fill("#dispatch-form [name=comment]", "限期整改")
+    reg.click("#dispatch-hazard")
+    reg.wait_for_selector("#download-docx")
+    with reg.expect_download() as info:
+        reg.click("#download-docx")
+    text = "\n".join(p.text for p in Document(info.value.path()).paragraphs)
+    deadline = days(30)
+    assert unit_user.organisation.name in text and f"{deadline.year}年{deadline.month}月{deadline.day}日" in text
+
+    unit = as_demo(browser, live, "ent_demo", "ent")  # 3. the unit answers each item
+    open_todo(unit, live, "ent", hazard)
+    first, second = hazard.items.order_by("id")
+    for item in (first, second):
+        unit.fill(f"#id_item_{item.pk}", "已更换限位器并补焊主梁，维保单位自检合格")
+    unit.fill("#id_comment", "整改完成")
+    unit.click("#submit-feedback")
+    unit.wait_for_selector("#hazard-state")
+
+    open_todo(inst, live, "ent", hazard)  # 4. the institution returns one item
+    inst.fill(f"form[data-review='{first.pk}'] input[name=comment]", "焊缝无探伤报告")
+    inst.click(f"form[data-review='{first.pk}'] button[value=return]")
+    inst.fill(f"form[data-review='{second.pk}'] input[name=comment]", "限位器已更换")
+    inst.click(f"form[data-review='{second.pk}'] button[value=pass]")
+    inst.fill("#return-form textarea", "请补充焊缝探伤报告")
+    inst.click("#return-hazard")
+    inst.wait_for_selector("#hazard-state")
+
+    open_todo(unit, live, "ent", hazard)  # 5. the unit fixes the returned item
+    unit.fill(f"#id_item_{first.pk}", "已补充焊缝探伤报告（合格）")
+    unit.fill("#id_comment", "退回项已整改")
+    unit.click("#submit-feedback")
+    unit.wait_for_selector("#hazard-state")
+
+    open_todo(inst, live, "ent", hazard)  # 6. the institution passes it; the regulator closes
+    inst.fill(f"form[data-review='{first.pk}'] input[name=comment]", "探伤报告合格")
+    inst.click(f"form[data-review='{first.pk}'] button[value=pass]")
+    inst.wait_for_selector("#review-panel")
+    open_todo(reg, live, "gov", hazard)
+    for kind in ("supervision", "review"):
+        reg.select_option("#log-form [name=kind]", kind)
+        reg.fill("#log-form [name=date]", days(0).isoformat())
+        reg.fill("#log-form [name=inspectors]", "韦监察")
+        reg.fill("#log-form [name=content]", "现场核查整改到位" if kind == "supervision" else "复核通过")
+        reg.click("#add-log")
+        reg.wait_for_selector(f"#logs [data-log={kind}]")
+    reg.fill("#close-form [name=comment]", "整改到位，予以销号")
+    reg.click("#close-hazard")
+    reg.wait_for_selector("#hazard-state")
+    assert "已销号" in reg.inner_text("#hazard-state")
+    shot(reg, "se_demo_walkthrough_closed")
+
+    templates = list(SmsMessage.objects.filter(phone=unit_user.phone).order_by("id")
+                     .values_list("template__code", flat=True))[sms_before:]
+    assert templates == ["se_hazard_reported", "se_hazard_dispatched", "se_hazard_returned", "se_hazard_closed"]
+    for page in (inst, reg, unit):
+        page.context.close()
