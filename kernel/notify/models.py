@@ -22,6 +22,7 @@ class InAppMessage(models.Model):
     url = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    key = models.CharField("来源键", max_length=100, blank=True, help_text="同一来源键的消息只发一次")
 
     objects = ScopedQuerySet.as_manager()
 
@@ -29,6 +30,8 @@ class InAppMessage(models.Model):
         verbose_name = verbose_name_plural = "站内消息"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="inapp_recipient_unread")]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], condition=~models.Q(key=""),
+                                               name="inapp_once_per_key")]
 
     def __str__(self):
         return self.title

@@ -148,8 +148,15 @@ def resend(message: SmsMessage, user) -> SmsMessage:
 
 
 def notify(user, title, *, body="", url="", sms_template=None, sms_params=None, key=None, region=None, related=""):
-    """An in-app message to a user, and an SMS to their phone when a template is given."""
-    InAppMessage.objects.create(recipient=user, title=title[:200], body=body, url=url)
+    """An in-app message to a user, and an SMS to their phone when a template is given; a `key` used
+    before for this user writes neither again."""
+    if key:
+        _, created = InAppMessage.objects.get_or_create(recipient=user, key=key[:100],
+                                                        defaults=dict(title=title[:200], body=body, url=url))
+        if not created:
+            return
+    else:
+        InAppMessage.objects.create(recipient=user, title=title[:200], body=body, url=url)
     if sms_template and user.phone:
         send_sms(user.phone, sms_template, sms_params or {}, key=key, region=region or user.region, related=related)
 
@@ -163,17 +170,25 @@ def notify_many(notices) -> int:
     notices = list(notices)
     if not notices:
         return 0
+    # a key already used (or repeated in this batch) is the same notice again: nothing more is written
+    keys = [n["key"] for n in notices if n.get("key")]
+    seen = set(InAppMessage.objects.filter(key__in=keys).values_list("key", flat=True)) | set(
+        SmsMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    fresh = []
+    for n in notices:
+        if n.get("key"):
+            if n["key"] in seen:
+                continue
+            seen.add(n["key"])
+        fresh.append(n)
+    notices = fresh
     InAppMessage.objects.bulk_create(
-        [InAppMessage(recipient=n["user"], title=n["title"][:200], body=n.get("body", ""), url=n.get("url", ""))
-         for n in notices], batch_size=1000)
+        [InAppMessage(recipient=n["user"], title=n["title"][:200], body=n.get("body", ""), url=n.get("url", ""),
+                      key=(n.get("key") or "")[:100]) for n in notices], batch_size=1000, ignore_conflicts=True)
     templates = {t.code: t for t in SmsTemplate.objects.filter(
         code__in={n["sms_template"] for n in notices if n.get("sms_template")}, enabled=True)}
-    queued = set(SmsMessage.objects.filter(idempotency_key__in=[n["key"] for n in notices if n.get("key")])
-                 .values_list("idempotency_key", flat=True))
     rows = []
     for n in notices:
-        if n.get("key") in queued:
-            continue
         template = templates.get(n.get("sms_template"))
         phone = (n["user"].phone or "").strip()
         if template is None or not PHONE.match(phone):

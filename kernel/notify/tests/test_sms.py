@@ -191,5 +191,6 @@ class TestNotifyMany:
         assert SmsMessage.objects.get(idempotency_key="many:0").content == \
             "【广西政务】您有一条新的待办：预警0，请于2026-12-01前办理。"
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.notify_many(notices) == 0  # the same keys queue nothing again
+            assert services.notify_many(notices + notices[:1]) == 0  # the same keys queue nothing again
         assert SmsMessage.objects.count() == 2 and SimulatedSms.objects.count() == 2
+        assert InAppMessage.objects.count() == 3  # nor a second message
