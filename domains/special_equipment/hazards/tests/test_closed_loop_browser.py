@@ -36,6 +36,33 @@ def follow_todo(page, live, entrance, hazard):
     page.wait_for_selector("#hazard-state")
 
 
+def review_items(page, verdicts):
+    """The reporting institution's per-item review: {item: (verdict "pass"/"return", comment)}."""
+    for item, (verdict, comment) in verdicts.items():
+        page.fill(f"form[data-review='{item.pk}'] input[name=comment]", comment)
+        page.click(f"form[data-review='{item.pk}'] button[value={verdict}]")
+
+
+def return_hazard(page, reason):
+    page.fill("#return-form textarea", reason)
+    page.click("#return-hazard")
+    page.wait_for_selector("#hazard-state")
+
+
+def add_logs_and_close(page, inspectors, logs, comment):
+    """The regulator records each (kind, content) log, then closes (复核销号)."""
+    for kind, content in logs:
+        page.select_option("#log-form [name=kind]", kind)
+        page.fill("#log-form [name=date]", days(0).isoformat())
+        page.fill("#log-form [name=inspectors]", inspectors)
+        page.fill("#log-form [name=content]", content)
+        page.click("#add-log")
+        page.wait_for_selector(f"#logs [data-log={kind}]")
+    page.fill("#close-form [name=comment]", comment)
+    page.click("#close-hazard")
+    page.wait_for_selector("#hazard-state")
+
+
 def sms_for(phone, template):
     return SmsMessage.objects.filter(phone=phone, template__code=template)
 
@@ -104,13 +131,8 @@ def test_the_whole_closed_loop(live, browser, shot):
     # 4. The institution, which reported it, reviews item by item and returns the first one.
     follow_todo(inst, live, "ent", hazard)
     returned, passed = items[first_item.pk], items[second_item.pk]
-    inst.fill(f"form[data-review='{returned.pk}'] input[name=comment]", "未提供限速器校验报告")
-    inst.click(f"form[data-review='{returned.pk}'] button[value=return]")
-    inst.fill(f"form[data-review='{passed.pk}'] input[name=comment]", "门锁已修复，现场核实")
-    inst.click(f"form[data-review='{passed.pk}'] button[value=pass]")
-    inst.fill("#return-form textarea", "限速器须提供校验合格报告")
-    inst.click("#return-hazard")
-    inst.wait_for_selector("#hazard-state")
+    review_items(inst, {returned: ("return", "未提供限速器校验报告"), passed: ("pass", "门锁已修复，现场核实")})
+    return_hazard(inst, "限速器须提供校验合格报告")
     assert "待整改" in inst.inner_text("#hazard-state")
     assert sms_for(w.unit_user.phone, "se_hazard_returned").count() == 1
 
@@ -135,16 +157,8 @@ def test_the_whole_closed_loop(live, browser, shot):
     reg.wait_for_selector("#hazard-state")
     assert "没有监察日志" in reg.inner_text("#close-form")
     assert MajorHazard.objects.get(pk=hazard.pk).status == "feedback"
-    for kind, content in (("supervision", "现场检查：限速器已更换"), ("review", "复核：整改到位，同意销号")):
-        reg.select_option("#log-form [name=kind]", kind)
-        reg.fill("#log-form [name=date]", days(0).isoformat())
-        reg.fill("#log-form [name=inspectors]", "韦监察、黄监察")
-        reg.fill("#log-form [name=content]", content)
-        reg.click("#add-log")
-        reg.wait_for_selector(f"#logs [data-log={kind}]")
-    reg.fill("#close-form [name=comment]", "整改到位，予以销号")
-    reg.click("#close-hazard")
-    reg.wait_for_selector("#hazard-state")
+    add_logs_and_close(reg, "韦监察、黄监察", [("supervision", "现场检查：限速器已更换"),
+                                          ("review", "复核：整改到位，同意销号")], "整改到位，予以销号")
     assert "已销号" in reg.inner_text("#hazard-state")
     assert sms_for(w.unit_user.phone, "se_hazard_closed").count() == 1
     assert not Todo.objects.filter(object_id=str(hazard.pk), status="open").exists()

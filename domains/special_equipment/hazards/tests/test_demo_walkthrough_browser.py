@@ -16,6 +16,7 @@ from kernel.accounts.models import User
 from kernel.notify.models import SmsMessage
 from tests.browser import login
 
+from .test_closed_loop_browser import add_logs_and_close, follow_todo, return_hazard, review_items
 from .test_ent_support import days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,12 +27,6 @@ def as_demo(browser, live, username, entrance):
     page = context.new_page()
     login(page, live.url, username, DEMO_PASSWORD, entrance=entrance)
     return page
-
-
-def open_todo(page, live, entrance, hazard):
-    page.goto(f"{live.url}/{entrance}/todos/")
-    page.locator(f"a:has-text('{hazard.no}')").first.click()
-    page.wait_for_selector("#hazard-state")
 
 
 def test_readme_walkthrough_on_the_demo_data(live, browser, shot):
@@ -55,7 +50,7 @@ def test_readme_walkthrough_on_the_demo_data(live, browser, shot):
     assert hazard.user_unit == unit_user.organisation and hazard.items.count() == 2
 
     reg = as_demo(browser, live, "qx_staff", "gov")  # 2. the county regulator dispatches with a notice
-    open_todo(reg, live, "gov", hazard)
+    follow_todo(reg, live, "gov", hazard)
     reg.check("#dispatch-form input[name=directive][value=notice]")
     reg.fill("#dispatch-form [name=deadline]", days(30).isoformat())
     reg.fill("#dispatch-form [name=requirement]", "停用起重机，修复后申请检验")
@@ -69,7 +64,7 @@ def test_readme_walkthrough_on_the_demo_data(live, browser, shot):
     assert unit_user.organisation.name in text and f"{deadline.year}年{deadline.month}月{deadline.day}日" in text
 
     unit = as_demo(browser, live, "ent_demo", "ent")  # 3. the unit answers each item
-    open_todo(unit, live, "ent", hazard)
+    follow_todo(unit, live, "ent", hazard)
     first, second = hazard.items.order_by("id")
     for item in (first, second):
         unit.fill(f"#id_item_{item.pk}", "已更换限位器并补焊主梁，维保单位自检合格")
@@ -77,36 +72,21 @@ def test_readme_walkthrough_on_the_demo_data(live, browser, shot):
     unit.click("#submit-feedback")
     unit.wait_for_selector("#hazard-state")
 
-    open_todo(inst, live, "ent", hazard)  # 4. the institution returns one item
-    inst.fill(f"form[data-review='{first.pk}'] input[name=comment]", "焊缝无探伤报告")
-    inst.click(f"form[data-review='{first.pk}'] button[value=return]")
-    inst.fill(f"form[data-review='{second.pk}'] input[name=comment]", "限位器已更换")
-    inst.click(f"form[data-review='{second.pk}'] button[value=pass]")
-    inst.fill("#return-form textarea", "请补充焊缝探伤报告")
-    inst.click("#return-hazard")
-    inst.wait_for_selector("#hazard-state")
+    follow_todo(inst, live, "ent", hazard)  # 4. the institution returns one item
+    review_items(inst, {first: ("return", "焊缝无探伤报告"), second: ("pass", "限位器已更换")})
+    return_hazard(inst, "请补充焊缝探伤报告")
 
-    open_todo(unit, live, "ent", hazard)  # 5. the unit fixes the returned item
+    follow_todo(unit, live, "ent", hazard)  # 5. the unit fixes the returned item
     unit.fill(f"#id_item_{first.pk}", "已补充焊缝探伤报告（合格）")
     unit.fill("#id_comment", "退回项已整改")
     unit.click("#submit-feedback")
     unit.wait_for_selector("#hazard-state")
 
-    open_todo(inst, live, "ent", hazard)  # 6. the institution passes it; the regulator closes
-    inst.fill(f"form[data-review='{first.pk}'] input[name=comment]", "探伤报告合格")
-    inst.click(f"form[data-review='{first.pk}'] button[value=pass]")
+    follow_todo(inst, live, "ent", hazard)  # 6. the institution passes it; the regulator closes
+    review_items(inst, {first: ("pass", "探伤报告合格")})
     inst.wait_for_selector("#review-panel")
-    open_todo(reg, live, "gov", hazard)
-    for kind in ("supervision", "review"):
-        reg.select_option("#log-form [name=kind]", kind)
-        reg.fill("#log-form [name=date]", days(0).isoformat())
-        reg.fill("#log-form [name=inspectors]", "韦监察")
-        reg.fill("#log-form [name=content]", "现场核查整改到位" if kind == "supervision" else "复核通过")
-        reg.click("#add-log")
-        reg.wait_for_selector(f"#logs [data-log={kind}]")
-    reg.fill("#close-form [name=comment]", "整改到位，予以销号")
-    reg.click("#close-hazard")
-    reg.wait_for_selector("#hazard-state")
+    follow_todo(reg, live, "gov", hazard)
+    add_logs_and_close(reg, "韦监察", [("supervision", "现场核查整改到位"), ("review", "复核通过")], "整改到位，予以销号")
     assert "已销号" in reg.inner_text("#hazard-state")
     shot(reg, "se_demo_walkthrough_closed")
 
