@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     # business domains
     "domains.special_equipment.equipment",
     "domains.special_equipment.hazards",
+    "domains.labor.monitoring",
+    "domains.labor.inspection",
     "integrations.sms",
     "kernel.ui",
 ]

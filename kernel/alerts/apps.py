@@ -34,8 +34,10 @@ class AlertsConfig(AppConfig):
                                "审核、解除本辖区预警"),
             "alert_dispatcher": ("预警派发人", Role.DataScope.REGION_TREE, view + ["alerts.assign_warning"],
                                  "派发本辖区预警"),
+            "alert_leader": ("预警审批领导", Role.DataScope.REGION_TREE, view + ["alerts.approve_warning"],
+                             "审批高等级（一级红色）预警后进入指挥调度"),
             "alert_handler": ("预警处置人", Role.DataScope.REGION_TREE, ["alerts.view_warning"], "处置派发给本人的预警"),
             "alert_admin": ("预警规则管理员", Role.DataScope.REGION_TREE,
                             view + ["alerts.change_alertrule", "alerts.scan_alertrule"], "维护预警规则阈值"),
         })
-        return "预警角色4个"
+        return "预警角色5个"

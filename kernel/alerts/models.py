@@ -29,6 +29,8 @@ class AlertRule(models.Model):
     params = models.JSONField("其他参数", default=dict, blank=True)
     auto_assign_max_level = models.CharField("自动派发的最高等级", max_length=10, blank=True,
                                              help_text="不高于该等级的预警按属地自动派发；为空则不自动派发")
+    approval_min_level = models.CharField("需领导审批的最低等级", max_length=10, blank=True,
+                                          help_text="不低于该等级的预警审核后须经领导审批才能派发（如一级红色预警）；为空则不需审批")
     notify_sms = models.BooleanField("短信通知", default=True)
     last_scan_at = models.DateTimeField("最近扫描", null=True, blank=True)
     last_scan_stats = models.JSONField("最近扫描结果", default=dict, blank=True)
@@ -47,6 +49,10 @@ class AlertRule(models.Model):
     def rank(self, level: str) -> int:
         codes = self.level_codes()
         return codes.index(level) + 1 if level in codes else 0
+
+    def needs_approval(self, level: str) -> bool:
+        """A warning of this level goes to leadership approval before dispatch (red, 一级, in labour inspection)."""
+        return bool(self.approval_min_level) and self.rank(level) >= self.rank(self.approval_min_level) > 0
 
 
 def _is_origin_manual(obj, user, params):
@@ -69,6 +75,14 @@ def _has_disposition(obj, user, params):
     return None if obj.disposition_type and obj.result else "请填写处置方式和处置结果"
 
 
+def _no_approval_needed(obj, user, params):
+    return "该等级预警须提交领导审批" if obj.rule.needs_approval(obj.level) else None
+
+
+def _approval_needed(obj, user, params):
+    return None if obj.rule.needs_approval(obj.level) else "该等级预警无需领导审批"
+
+
 def _mark_released(obj, user, params):
     obj.release_type = obj.release_type or Warning.ReleaseType.MANUAL
     obj.released_at = timezone.now()
@@ -78,6 +92,9 @@ def _mark_released(obj, user, params):
 WARNING_WORKFLOW = Workflow("warning", states=[
     State("generated", "待审核", "danger", task=StateTask(
         "审核预警：{obj}", role="alert_reviewer", region=lambda w: w.region, due_working_days=1,
+        url=lambda w: f"/gov/alerts/warnings/{w.pk}/")),
+    State("approving", "待领导审批", "danger", task=StateTask(
+        "审批预警：{obj}", role="alert_leader", region=lambda w: w.region, due_working_days=1,
         url=lambda w: f"/gov/alerts/warnings/{w.pk}/")),
     State("reviewed", "待派发", "warning", task=StateTask(
         "派发预警：{obj}", role="alert_dispatcher", region=lambda w: w.region, due_working_days=1,
@@ -92,19 +109,26 @@ WARNING_WORKFLOW = Workflow("warning", states=[
     State("escalated", "已升级转办", "dark", final=True),
     State("withdrawn", "已撤回", "secondary", final=True),
 ], transitions=[
-    Transition("review", "审核", ["generated"], "reviewed", perm="alerts.review_warning"),
+    Transition("review", "审核", ["generated"], "reviewed", perm="alerts.review_warning",
+               guards=[_no_approval_needed]),
+    Transition("submit", "审核并提交领导审批", ["generated"], "approving", perm="alerts.review_warning",
+               guards=[_approval_needed], style="danger"),
+    Transition("approve", "领导审批通过", ["approving"], "reviewed", perm="alerts.approve_warning",
+               not_by=("previous",), style="success"),
+    Transition("send_back", "退回重审", ["approving"], "generated", perm="alerts.approve_warning",
+               requires=["comment"], style="warning"),
     Transition("assign", "派发", ["reviewed"], "assigned", perm="alerts.assign_warning", guards=[_has_assignee]),
     Transition("handle", "登记处置", ["assigned"], "handled", guards=[_is_assignee, _has_disposition]),
     Transition("return", "退回重办", ["handled"], "assigned", perm="alerts.release_warning", requires=["comment"],
                style="warning"),
     Transition("release", "解除", ["handled"], "released", perm="alerts.release_warning", style="success",
                prepare=[_mark_released]),
-    Transition("escalate", "升级转办", ["generated", "reviewed", "assigned", "handled"], "escalated",
+    Transition("escalate", "升级转办", ["generated", "approving", "reviewed", "assigned", "handled"], "escalated",
                perm="alerts.release_warning", requires=["comment"], style="dark"),
-    Transition("withdraw", "撤回", ["generated", "reviewed"], "withdrawn", guards=[_is_origin_manual, _originator],
+    Transition("withdraw", "撤回", ["generated", "approving", "reviewed"], "withdrawn", guards=[_is_origin_manual, _originator],
                requires=["comment"], style="secondary"),
 ])
-OPEN_STATES = ("generated", "reviewed", "assigned", "handled")
+OPEN_STATES = ("generated", "approving", "reviewed", "assigned", "handled")
 
 
 class Warning(WorkflowModel, BusinessModel):
@@ -163,7 +187,7 @@ class Warning(WorkflowModel, BusinessModel):
             models.Index(fields=["scan_id"], name="warning_scan"),
         ]
         permissions = [
-            ("review_warning", "审核预警"), ("assign_warning", "派发预警"), ("release_warning", "解除预警"),
+            ("review_warning", "审核预警"), ("approve_warning", "领导审批预警"), ("assign_warning", "派发预警"), ("release_warning", "解除预警"),
             ("register_warning", "人工登记预警"), ("export_warning", "导出预警"),
         ]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kernel.notify import services as notify
 from kernel.todos.hooks import open_state_task
 
-from .models import LEVEL_LABELS, AlertRule, Territory, Warning, WarningEvent
+from .models import LEVEL_LABELS, OPEN_STATES, AlertRule, Territory, Warning, WarningEvent
 from .registry import definition
 
 WF = Warning.workflow
@@ -39,7 +39,7 @@ def after_scan(rule_id, scan_id):
     if rule.auto_assign_max_level:
         limit = rule.rank(rule.auto_assign_max_level)
         for w in new:
-            if rule.rank(w.level) <= limit:
+            if rule.rank(w.level) <= limit and not rule.needs_approval(w.level):
                 auto_assign(w)
     changed_ids = WarningEvent.objects.filter(scan_id=scan_id, kind="level").values_list("warning_id", flat=True)
     definition(rule.code).on_scan(rule, Warning.objects.filter(rule=rule, scan_id=scan_id),
@@ -88,7 +88,7 @@ def register_manual(*, rule, subject, level, message, user, region, organisation
         errors["region"] = ["所属区划不在您的管辖范围内"]
     if errors:
         raise ValidationError(errors)
-    if Warning.objects.filter(rule=rule, subject_id=subject.pk, status__in=("generated", "reviewed", "assigned", "handled")).exists():
+    if Warning.objects.filter(rule=rule, subject_id=subject.pk, status__in=OPEN_STATES).exists():
         raise ValidationError({"__all__": ["该对象已有同一规则的未解除预警，请勿重复登记"]})
     warning = Warning.objects.create(
         rule=rule, subject_type=ContentType.objects.get_for_model(type(subject), for_concrete_model=False),
@@ -126,7 +126,15 @@ def review(warning, user, *, level=None, comment=""):
         WarningEvent.objects.create(warning=warning, kind="level", from_level=warning.level, to_level=level)
         comment = f"{comment}（等级由{LEVEL_LABELS.get(warning.level)}调整为{LEVEL_LABELS.get(level)}）".strip()
         warning.level, warning.level_set_by_reviewer, warning.level_changed_at = level, True, timezone.now()
-    return WF.apply(warning, "review", user, comment=comment)
+    # A level that needs leadership approval (a red warning in labour inspection) goes to the leader first.
+    return WF.apply(warning, "submit" if warning.rule.needs_approval(warning.level) else "review", user,
+                    comment=comment)
+
+
+@transaction.atomic
+def approve(warning, user, comment=""):
+    """Leadership approval of a high-level warning; it then waits for command dispatch (待派发)."""
+    return WF.apply(warning, "approve", user, comment=comment)
 
 
 @transaction.atomic

@@ -164,7 +164,7 @@ class WarningDetailView(ScopedDetailView):
         user = self.request.user
         ctx.update(panel_context(w, user))
         # the panel's generic buttons cover transitions without extra fields; these need forms
-        ctx["wf_actions"] = [t for t in ctx["wf_actions"] if t.name not in ("assign", "handle")]
+        ctx["wf_actions"] = [t for t in ctx["wf_actions"] if t.name not in ("assign", "handle", "review", "submit")]
         ctx["events"] = w.events.all()
         ctx["level_colour"] = LEVEL_COLOURS.get(w.level)
         ctx["level_choices"] = [(c, LEVEL_LABELS.get(c, c)) for c in w.rule.level_codes()]
@@ -293,8 +293,8 @@ class RuleListView(ScopedListView):
 class RuleForm(forms.ModelForm):
     class Meta:
         model = AlertRule
-        fields = ["name", "enabled", "levels", "auto_assign_max_level", "notify_sms"]
-        widgets = {"levels": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "enabled", "levels", "params", "auto_assign_max_level", "approval_min_level", "notify_sms"]
+        widgets = {"levels": forms.Textarea(attrs={"rows": 4}), "params": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -311,11 +311,28 @@ class RuleForm(forms.ModelForm):
                 raise forms.ValidationError("阈值必须是数字")
         return levels
 
-    def clean_auto_assign_max_level(self):
-        value = self.cleaned_data["auto_assign_max_level"]
+    def clean_params(self):
+        """Condition parameters (e.g. days without attendance): the rule's own keys, numbers only."""
+        params = self.cleaned_data["params"] or {}
+        keys = set(self.instance.params or {})
+        if not isinstance(params, dict) or set(params) != keys:
+            raise forms.ValidationError("参数项不能增删，只能修改取值：" + "、".join(sorted(keys)) if keys else "本规则没有参数")
+        for key, value in params.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise forms.ValidationError(f"参数“{key}”必须是不小于0的数字")
+        return params
+
+    def _level_code(self, name):
+        value = self.cleaned_data[name]
         if value and value not in self.instance.level_codes():
             raise forms.ValidationError("请填写本规则的一个等级编码，如 " + "、".join(self.instance.level_codes()))
         return value
+
+    def clean_auto_assign_max_level(self):
+        return self._level_code("auto_assign_max_level")
+
+    def clean_approval_min_level(self):
+        return self._level_code("approval_min_level")
 
 
 class RuleEditView(EntranceMixin, TemplateView):
