@@ -67,6 +67,7 @@ class Result:
     mean_ms: float | None
     max_ms: float | None
     error_samples: dict = field(default_factory=dict)  # error kind -> count
+    cpu_ms: dict | None = None  # CPU milliseconds per request by app / db / client (bench/run.py)
 
     def as_dict(self):
         return asdict(self)
@@ -150,8 +151,11 @@ async def _client(session, url, scenario, measure_from, measure_to, latencies, e
 
 
 async def run_scenario(base_url, scenario, *, clients=50, duration=20.0, warmup=3.0,
-                       request_timeout=30.0, login_timeout=120.0, log=print) -> Result:
-    """Run one scenario and return its figures. Raises LoginFailed if a client cannot sign in."""
+                       request_timeout=30.0, login_timeout=120.0, log=print, on_window=None) -> Result:
+    """Run one scenario and return its figures. Raises LoginFailed if a client cannot sign in.
+
+    on_window: optional (start, end) callables run when the measured window opens and closes
+    (bench/run.py samples the CPU time of the server, the database and this client there)."""
     ensure_loopback(base_url)
     url = base_url + scenario.path
     sessions = [_new_session(request_timeout) for _ in range(clients)]
@@ -164,6 +168,9 @@ async def run_scenario(base_url, scenario, *, clients=50, duration=20.0, warmup=
         loop = asyncio.get_running_loop()
         measure_from = loop.time() + warmup
         measure_to = measure_from + duration
+        if on_window is not None:
+            loop.call_at(measure_from, on_window[0])
+            loop.call_at(measure_to, on_window[1])
         tasks = [asyncio.create_task(_client(s, url, scenario, measure_from, measure_to, latencies, errors))
                  for s in sessions]
         # Hard bound: each client stops at measure_to; a last in-flight request may take up to

@@ -219,6 +219,48 @@ def stop_gunicorn(proc):
         pass
 
 
+# --- CPU accounting -------------------------------------------------------------------------
+# Where a request's CPU goes, from /proc: the gunicorn process tree (its session), the PostgreSQL
+# server processes, and this load client. On a small machine the three share the cores, so the
+# per-request CPU milliseconds say what throughput (and so what latency at N clients) is possible.
+
+def _cpu_seconds(server_session):
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"app": 0.0, "db": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        session, cpu = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
+        if session == server_session:
+            out["app"] += cpu
+        elif comm == "postgres":
+            out["db"] += cpu
+    own = os.times()
+    out["client"] = own.user + own.system
+    return out
+
+
+class CpuWindow:
+    def __init__(self, server_session):
+        self.session, self.start, self.end = server_session, None, None
+
+    def callbacks(self):
+        return (lambda: setattr(self, "start", _cpu_seconds(self.session)),
+                lambda: setattr(self, "end", _cpu_seconds(self.session)))
+
+    def per_request_ms(self, requests):
+        if not (self.start and self.end and requests):
+            return None
+        return {k: round(1000 * (self.end[k] - self.start[k]) / requests, 2) for k in self.start}
+
+
 # --- 4. report ----------------------------------------------------------------------------
 
 def _fmt(v, spec=",.1f"):
@@ -232,11 +274,14 @@ def report(meta, results):
         f"({meta['data']['enterprises']:,} enterprises), PostgreSQL {meta['postgres']}",
         f"gunicorn {meta['workers']} sync workers, {meta['clients']} clients, {meta['duration']:g}s "
         f"(+{meta['warmup']:g}s warm-up), {meta['cpus']} CPUs",
-        f"{'scenario':<15}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}",
+        f"{'scenario':<15}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'CPU ms/req: app':>17}{'db':>6}{'client':>8}",
     ]
     for r in results:
+        cpu = r.cpu_ms or {}
         lines.append(f"{r.scenario:<15}{r.requests:>10,}{r.errors:>8,}{_fmt(r.throughput):>10}"
-                     f"{_fmt(r.p50_ms):>9}{_fmt(r.p95_ms):>9}{_fmt(r.p99_ms):>9}")
+                     f"{_fmt(r.p50_ms):>9}{_fmt(r.p95_ms):>9}{_fmt(r.p99_ms):>9}"
+                     f"{_fmt(cpu.get('app')):>17}{_fmt(cpu.get('db')):>6}{_fmt(cpu.get('client')):>8}")
     ratio = None
     if "bare" in by_name and "org_list" in by_name and by_name["bare"].throughput:
         ratio = round(100 * by_name["org_list"].throughput / by_name["bare"].throughput, 1)
@@ -311,10 +356,13 @@ def main(argv=None):
             scenario = load.SCENARIOS[name]
             scenario = dataclasses.replace(scenario, path=scenario.path.format(**params))
             step(f"scenario {name}: GET {scenario.path} ({scenario.note})")
+            window = CpuWindow(os.getsid(proc.pid))
             res = asyncio.run(load.run_scenario(base_url, scenario, clients=args.clients,
-                                                duration=args.duration, warmup=args.warmup))
+                                                duration=args.duration, warmup=args.warmup,
+                                                on_window=window.callbacks()))
+            res.cpu_ms = window.per_request_ms(res.requests)
             print(f"    {res.requests:,} requests, {res.errors:,} errors, {res.throughput:,.1f} req/s, "
-                  f"p95 {_fmt(res.p95_ms)} ms", flush=True)
+                  f"p95 {_fmt(res.p95_ms)} ms; CPU ms per request {res.cpu_ms}", flush=True)
             results.append(res)
     finally:
         stop_gunicorn(proc)
