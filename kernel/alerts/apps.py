@@ -7,7 +7,13 @@ class AlertsConfig(AppConfig):
     verbose_name = "预警"
 
     def ready(self):
+        from kernel.files.purposes import MB, register_purpose
         from kernel.ui.home import HomeCard, register
+
+        # 处置材料: transcripts (笔录), photos and documents uploaded with a disposition (desktop and H5);
+        # whoever may see the warning may add material (the handler is usually not its reviewer)
+        register_purpose("alert_disposition", "处置材料", ["image", "pdf", "word"], 20 * MB, max_files=20,
+                         perm="alerts.view_warning")
         from kernel.ui.menu import MenuItem, registry
 
         registry.section("预警中心", 20, "bi-exclamation-triangle")

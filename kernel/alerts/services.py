@@ -147,14 +147,22 @@ def assign(warning, user, assignee, comment=""):
     return log
 
 
+DISPOSITION_PURPOSE = "alert_disposition"
+
+
 @transaction.atomic
-def handle(warning, user, *, disposition_type, result, comment="", attachments=()):
+def handle(warning, user, *, disposition_type, result, comment="", attachments=(), files=()):
+    """登记处置: the disposition type and result, with materials (transcripts, photos) uploaded now
+    (`files`, checked by their form field) or earlier (`attachments`, ids); all in one transaction, so a
+    refused transition stores no file."""
     from kernel.dicts.services import labels
+    from kernel.files.services import store
 
     if disposition_type not in labels("disposition_type"):
         raise ValidationError({"disposition_type": ["请选择处置方式"]})
     warning.disposition_type, warning.result = disposition_type, (result or "").strip()
-    return WF.apply(warning, "handle", user, comment=comment or warning.result, attachments=attachments)
+    ids = list(attachments) + [store(warning, f, DISPOSITION_PURPOSE, user).pk for f in files if f]
+    return WF.apply(warning, "handle", user, comment=comment or warning.result, attachments=ids)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from kernel.accounts.models import User
+from kernel.files.forms import AttachmentField
 from kernel.ui.filters import StyledFilterSet, date_range
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
@@ -132,6 +133,11 @@ class AssignForm(forms.Form):
 class HandleForm(forms.Form):
     disposition_type = forms.ChoiceField(label="处置方式", choices=())
     result = forms.CharField(label="处置结果", widget=forms.Textarea(attrs={"rows": 3}))
+    transcript = AttachmentField(purpose="alert_disposition", label="笔录或书面材料", required=False)
+    photo = AttachmentField(purpose="alert_disposition", label="现场照片", required=False)
+
+    def files_to_store(self):
+        return [self.cleaned_data[n] for n in ("transcript", "photo") if self.cleaned_data.get(n)]
 
     def __init__(self, *args, **kwargs):
         from kernel.dicts.services import choices
@@ -192,11 +198,12 @@ class WarningActionView(ScopedObjectMixin, EntranceMixin, View):
                     raise ValidationError("请选择处置人（须在您的管辖范围内）")
                 services.assign(w, request.user, form.cleaned_data["assignee"], form.cleaned_data["comment"])
             elif action == "handle":
-                form = HandleForm(request.POST)
+                form = HandleForm(request.POST, request.FILES)
                 if not form.is_valid():
-                    raise ValidationError("请选择处置方式并填写处置结果")
+                    raise ValidationError([f"{form.fields[name].label}：{msg}" if name in form.fields else msg
+                                           for name, msgs in form.errors.items() for msg in msgs])
                 services.handle(w, request.user, disposition_type=form.cleaned_data["disposition_type"],
-                                result=form.cleaned_data["result"])
+                                result=form.cleaned_data["result"], files=form.files_to_store())
             elif action == "release":
                 services.release(w, request.user, comment=request.POST.get("comment", ""))
             else:

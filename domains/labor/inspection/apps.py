@@ -12,7 +12,7 @@ class InspectionConfig(AppConfig):
     entrance_urls = {"gov": "domains.labor.inspection.urls_gov", "m": "domains.labor.inspection.urls_mobile"}
 
     def ready(self):
-        from . import alerts, case_alerts, menus, menus_stats  # noqa: F401  (warning rules, menus)
+        from . import alerts, case_alerts, menus, menus_mobile, menus_stats  # noqa: F401  (rules, menus)
 
     def load_reference(self):
         from .reference import load

@@ -6,6 +6,10 @@ territory (kernel.alerts.Territory, kept in step with Grid.owner) and may regist
 from kernel.accounts.reference import load_roles
 from kernel.notify.models import SmsTemplate
 
+# The alert-rule category of the wage-arrears warning models (AlertRule.category): labour pages,
+# statistics and the mobile disposition show warnings of this category only.
+WARNING_CATEGORY = "欠薪预警"
+
 MONITORING_VIEW = [f"labor_monitoring.view_{m}" for m in (
     "project", "worker", "contract", "attendance", "payroll", "wageaccount", "accountflow", "wagedeposit",
     "depositflow", "guarantee", "guaranteereminder", "differentiatedenterprise")]

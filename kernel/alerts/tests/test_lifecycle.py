@@ -192,3 +192,95 @@ class TestWarningScope(ScopeContract):
 
     def marker(self, obj):
         return obj.subject_repr
+
+
+@pytest.mark.django_db
+class TestLeadershipApproval:
+    """A level at or above AlertRule.approval_min_level (red, 一级, in labour inspection) is approved by a
+    leader before command dispatch; lower levels go straight to dispatch."""
+
+    def _rule(self):
+        scanner.scan("test_amount")
+        rule = AlertRule.objects.get(code="test_amount")
+        rule.approval_min_level = "red"
+        rule.save()
+        return rule
+
+    def test_red_goes_to_the_leader_and_cannot_be_assigned_before(self):
+        self._rule()
+        w = raise_warning(amount=1500)
+        assert w.level == "red"
+        reviewer = make_staff("450100", REVIEWER + DISPATCHER)
+        services.review(w, reviewer, comment="情况属实")
+        w.refresh_from_db()
+        assert w.status == "approving"
+        with pytest.raises(TransitionError):
+            services.assign(w, reviewer, make_staff("450103", ["alerts.view_warning"]))
+        with pytest.raises(TransitionError):  # the reviewer holds no approval permission
+            services.approve(w, reviewer)
+        leader = make_staff("450100", ["alerts.view_warning", "alerts.approve_warning"])
+        assert Todo.objects.filter(object_id=str(w.pk), status="open").count() == 1
+        services.approve(w, leader, comment="同意，转指挥调度")
+        assert Warning.objects.get(pk=w.pk).status == "reviewed"
+
+    def test_lower_levels_and_a_review_that_raises_to_red(self):
+        self._rule()
+        reviewer = make_staff("450100", REVIEWER)
+        w = raise_warning(amount=600)
+        assert w.level == "orange"
+        services.review(w, reviewer)
+        assert Warning.objects.get(pk=w.pk).status == "reviewed"
+        w2 = raise_warning(amount=150, title="另一申请")
+        services.review(w2, reviewer, level="red")  # raised to red by the reviewer: needs approval too
+        assert Warning.objects.get(pk=w2.pk).status == "approving"
+
+    def test_red_is_never_auto_assigned(self, django_capture_on_commit_callbacks):
+        rule = self._rule()
+        rule.auto_assign_max_level = "red"
+        rule.save()
+        Territory.objects.create(region=Region.objects.get(code="450103"), user=make_staff("450103", ["alerts.view_warning"]))
+        with django_capture_on_commit_callbacks(execute=True):
+            w = raise_warning(amount=1500)
+        assert Warning.objects.get(pk=w.pk).status == "generated"
+
+
+@pytest.mark.django_db
+class TestDispositionMaterials:
+    def _assigned(self):
+        w = raise_warning()
+        services.review(w, make_staff("450100", REVIEWER))
+        handler = make_staff("450103", ["alerts.view_warning"])
+        services.assign(w, make_staff("450100", DISPATCHER), handler)
+        return w, handler
+
+    def test_transcript_uploaded_with_the_disposition(self, client):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from kernel.files.models import Attachment
+        from kernel.workflow.models import TransitionLog
+
+        w, handler = self._assigned()
+        client.force_login(handler)
+        pdf = SimpleUploadedFile("约谈笔录.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+        client.post(reverse("gov:warning_action", args=[w.pk, "handle"]),
+                    {"disposition_type": "interview", "result": "已约谈项目负责人", "transcript": pdf})
+        w.refresh_from_db()
+        assert (w.status, w.disposition_type) == ("handled", "interview")
+        files = Attachment.objects.filter(object_id=w.pk, purpose="alert_disposition")
+        assert [a.original_name for a in files] == ["约谈笔录.pdf"]
+        log = TransitionLog.objects.get(object_id=str(w.pk), transition="handle")
+        assert log.attachments == [files[0].pk]
+
+    def test_a_bad_file_refuses_the_whole_disposition(self, client):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from kernel.files.models import Attachment
+
+        w, handler = self._assigned()
+        client.force_login(handler)
+        fake = SimpleUploadedFile("笔录.pdf", b"MZ\x90\x00 this is an executable", "application/pdf")
+        page = client.post(reverse("gov:warning_action", args=[w.pk, "handle"]),
+                           {"disposition_type": "interview", "result": "已约谈", "transcript": fake}, follow=True)
+        assert "笔录或书面材料" in page.content.decode()
+        assert Warning.objects.get(pk=w.pk).status == "assigned"
+        assert not Attachment.objects.filter(object_id=w.pk).exists()
