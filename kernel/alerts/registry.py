@@ -94,3 +94,25 @@ def annotate_level(queryset, value, rule, op="gte"):
              for entry in reversed(rule.levels)]  # the worst level first
     return queryset.annotate(_alert_measure=value).annotate(
         alert_level=Case(*whens, default=Value(None), output_field=CharField()))
+
+
+# -- the warning detail page, extended by domains --------------------------------------------------
+# A domain may add actions of its own to a warning's page (e.g. labour inspection's 转立案登记, which
+# creates a complaint registration and escalates the warning) and hide generic transitions that its
+# own action replaces. extension(warning, user) -> {"actions": [(label, url)], "hide": {names}} or None.
+_detail_extensions: list = []
+
+
+def register_detail_extension(fn):
+    if fn not in _detail_extensions:
+        _detail_extensions.append(fn)
+    return fn
+
+
+def detail_extensions(warning, user) -> tuple[list, set]:
+    actions, hide = [], set()
+    for fn in _detail_extensions:
+        got = fn(warning, user) or {}
+        actions += list(got.get("actions", ()))
+        hide |= set(got.get("hide", ()))
+    return actions, hide

@@ -17,6 +17,7 @@ from kernel.workflow.views import panel_context
 
 from . import services
 from .models import LEVEL_COLOURS, LEVEL_LABELS, AlertRule, Warning
+from .registry import detail_extensions
 
 LEVEL_CHOICES = list(LEVEL_LABELS.items())
 STATUS_CHOICES = Warning.workflow.choices()
@@ -170,7 +171,10 @@ class WarningDetailView(ScopedDetailView):
         user = self.request.user
         ctx.update(panel_context(w, user))
         # the panel's generic buttons cover transitions without extra fields; these need forms
-        ctx["wf_actions"] = [t for t in ctx["wf_actions"] if t.name not in ("assign", "handle", "review", "submit")]
+        extra_actions, hidden = detail_extensions(w, user)
+        hidden |= {"assign", "handle", "review", "submit"}
+        ctx["wf_actions"] = [t for t in ctx["wf_actions"] if t.name not in hidden]
+        ctx["extra_actions"] = extra_actions
         ctx["events"] = w.events.all()
         ctx["level_colour"] = LEVEL_COLOURS.get(w.level)
         ctx["level_choices"] = [(c, LEVEL_LABELS.get(c, c)) for c in w.rule.level_codes()]

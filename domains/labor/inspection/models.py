@@ -70,7 +70,8 @@ class Complaint(WorkflowModel, BusinessModel):
 
     no = models.CharField("登记编号", max_length=30, unique=True)
     channel = models.CharField("案件来源", max_length=10, choices=Channel.choices)
-    status = models.CharField("办理状态", max_length=12, default="registered", db_index=True)
+    status = models.CharField("办理状态", max_length=12, choices=workflows.COMPLAINT.choices(), default="registered",
+                              db_index=True)
     warning = models.OneToOneField("alerts.Warning", verbose_name="来源预警", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="labor_complaint")
     region = models.ForeignKey("org.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")

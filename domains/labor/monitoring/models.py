@@ -210,6 +210,7 @@ class WageAccount(BusinessModel):
     class Meta:
         verbose_name = verbose_name_plural = "工资专用账户"
         ordering = ["-id"]
+        permissions = [("export_wageaccount", "导出工资专用账户")]
 
     def __str__(self):
         return f"{self.bank} {self.account_no}"
@@ -391,6 +392,7 @@ class DifferentiatedEnterprise(BusinessModel):
     class Meta:
         verbose_name = verbose_name_plural = "差异化存储企业"
         ordering = ["-id"]
+        permissions = [("export_differentiatedenterprise", "导出差异化存储企业")]
         constraints = [models.UniqueConstraint(fields=["enterprise", "region"], condition=models.Q(is_deleted=False),
                                                name="labor_diff_one_per_region")]
 
