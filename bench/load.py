@@ -28,9 +28,10 @@ LOGIN_MARKER = b'name="password"'  # present on the login page only
 class Scenario:
     name: str
     path: str
-    login: bool  # sign in as DEMO_USER first (session cookie on every request)
+    login: bool  # sign in first (session cookie on every request)
     expect: bytes | None = None  # the body must contain this
     note: str = ""
+    user: str = DEMO_USER  # who signs in
 
 
 SCENARIOS = {
@@ -163,8 +164,9 @@ async def run_scenario(base_url, scenario, *, clients=50, duration=20.0, warmup=
     try:
         if scenario.login:
             started = time.monotonic()
-            await asyncio.wait_for(asyncio.gather(*(login(s, base_url) for s in sessions)), login_timeout)
-            log(f"  {clients} clients signed in as {DEMO_USER} ({time.monotonic() - started:.1f}s)")
+            await asyncio.wait_for(asyncio.gather(*(login(s, base_url, scenario.user) for s in sessions)),
+                                   login_timeout)
+            log(f"  {clients} clients signed in as {scenario.user} ({time.monotonic() - started:.1f}s)")
         loop = asyncio.get_running_loop()
         measure_from = loop.time() + warmup
         measure_to = measure_from + duration

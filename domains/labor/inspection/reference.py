@@ -14,7 +14,8 @@ MONITORING_VIEW = [f"labor_monitoring.view_{m}" for m in (
     "project", "worker", "contract", "attendance", "payroll", "wageaccount", "accountflow", "wagedeposit",
     "depositflow", "guarantee", "guaranteereminder", "differentiatedenterprise")]
 MONITORING_EXPORT = ["labor_monitoring.export_project", "labor_monitoring.export_worker",
-                     "labor_monitoring.export_wagedeposit", "labor_monitoring.export_guarantee"]
+                     "labor_monitoring.export_wagedeposit", "labor_monitoring.export_guarantee",
+                     "labor_monitoring.export_wageaccount", "labor_monitoring.export_differentiatedenterprise"]
 MONITORING_IMPORT = ["labor_monitoring.import_project"] + [f"labor_monitoring.{a}_{m}" for a in ("add", "change")
                                                            for m in ("project", "worker", "contract", "wageaccount",
                                                                      "wagedeposit", "guarantee")]
@@ -37,7 +38,11 @@ ROLES = {
                                                                    "labor_inspection.view_grid"],
                          "处置派发到本网格的预警，登记网格预警"),
     "labor_admin": ("劳动监察业务管理员", "region_tree", INSPECTOR + [
-        "alerts.change_alertrule", "alerts.scan_alertrule", "labor_inspection.add_grid",
+        "alerts.change_alertrule", "alerts.scan_alertrule", "labor_monitoring.view_worker_identity",
+        # the bulk tables usually arrive by push (桂薪宝, banks); the administrator may import them by Excel
+        "labor_monitoring.add_attendance", "labor_monitoring.add_payroll", "labor_monitoring.add_accountflow",
+        "labor_monitoring.add_depositflow", "labor_monitoring.change_contract",
+        "labor_inspection.add_grid",
         "labor_inspection.change_grid", "labor_inspection.delete_grid"],
         "维护预警模型的条件和阈值、网格"),
 }

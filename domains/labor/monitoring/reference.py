@@ -6,7 +6,7 @@ from kernel.notify.models import SmsTemplate
 
 PUSH_PERMS = [
     "labor_monitoring.add_project", "labor_monitoring.change_project", "labor_monitoring.add_worker",
-    "labor_monitoring.change_worker", "labor_monitoring.add_contract", "labor_monitoring.add_attendance",
+    "labor_monitoring.change_worker", "labor_monitoring.add_contract", "labor_monitoring.change_contract", "labor_monitoring.add_attendance",
     "labor_monitoring.add_payroll", "labor_monitoring.add_wageaccount", "labor_monitoring.add_accountflow",
     "labor_monitoring.add_wagedeposit", "labor_monitoring.add_depositflow", "labor_monitoring.add_guarantee",
     "labor_monitoring.change_guarantee",
