@@ -49,6 +49,9 @@ SCENARIOS = {
         # {county_450103} is the id of 青秀区, filled in by bench/run.py from the database (path_params).
         Scenario("hazard_list", "/gov/se/hazards/?region={county_450103}&level=yellow", login=True,
                  expect=b'id="result-table"', note="major hazards of one county at the yellow deadline level"),
+        # the labour-inspection warning statistics of Nanning (issue 5), as its city inspector
+        Scenario("labor_stats", "/gov/labor/stats/", login=True, expect=b'id="stats-cards"', user="nn_labor",
+                 note="wage-arrears warning statistics, Nanning scope"),
     ]
 }
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -232,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
     "sms-receipts": {"task": "notify.poll_sms_receipts", "schedule": 60.0},
     "alert-scans": {"task": "alerts.scan_all", "schedule": 600.0},
 }
+# Once a day at 08:00 Beijing time (reminders people should get in office hours); run_scheduler runs
+# them at its first round of each day.
+DAILY_TASKS = ["labor.guarantee_reminders"]
+CELERY_BEAT_SCHEDULE.update({f"daily-{name}": {"task": name, "schedule": crontab(hour=8, minute=0)}
+                             for name in DAILY_TASKS})
 
 # SMS: SMS_GATEWAY_URL points the HTTP adapter (integrations/sms) at the operator's SMS platform;
 # unset, it talks to the local simulator in-process (integrations/sms/simulator), as demo and tests do.

@@ -35,6 +35,7 @@ class RuleDefinition(abc.ABC):
     default_levels: list[dict] = []
     default_params: dict = {}
     auto_assign_max_level: str = ""
+    approval_min_level: str = ""  # levels from this one up need leadership approval before dispatch
     only_rise = True  # a worsening case raises the level; an improving one keeps it until released
 
     def subject_model(self):
@@ -64,7 +65,7 @@ class RuleDefinition(abc.ABC):
             "name": self.name, "category": self.category, "description": self.description,
             "subject_type": ContentType.objects.get_for_model(self.subject_model(), for_concrete_model=False),
             "levels": self.default_levels, "params": self.default_params,
-            "auto_assign_max_level": self.auto_assign_max_level,
+            "auto_assign_max_level": self.auto_assign_max_level, "approval_min_level": self.approval_min_level,
         })
         return rule
 

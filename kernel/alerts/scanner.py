@@ -46,6 +46,10 @@ def scan(code, now=None) -> dict:
     table, ev, todo, log = (Warning._meta.db_table, "alerts_warningevent", "todos_todo", "workflow_transitionlog")
 
     with transaction.atomic(), connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            # A scan's matching query is large and runs once: PostgreSQL's JIT spends seconds compiling
+            # what then executes in milliseconds (a payroll rule: 5.7 s with it, 0.12 s without).
+            c.execute("SET LOCAL jit = off")
         c.execute(f"CREATE TEMPORARY TABLE {tmp} (subject_id bigint PRIMARY KEY, level varchar(10), "
                   f"region_id bigint, org_id bigint, repr varchar(200), value varchar(100))")
         try:
