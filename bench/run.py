@@ -121,8 +121,15 @@ def path_params():
     return {"county_450103": Region.objects.get(code="450103").pk}
 
 
+def _labor_seeded():
+    from domains.labor.monitoring.demo import VOLUME_PREFIX
+    from domains.labor.monitoring.models import Project
+
+    return Project.all_objects.filter(code__startswith=VOLUME_PREFIX).exists()
+
+
 # Domain data that seed_demo adds beside the enterprises (each seeder skips what is already there).
-DOMAIN_SEEDED = [_equipment_seeded, _hazards_seeded]
+DOMAIN_SEEDED = [_equipment_seeded, _hazards_seeded, _labor_seeded]
 
 
 def ensure_seeded(scale):

@@ -127,8 +127,26 @@ def review(warning, user, *, level=None, comment=""):
         comment = f"{comment}（等级由{LEVEL_LABELS.get(warning.level)}调整为{LEVEL_LABELS.get(level)}）".strip()
         warning.level, warning.level_set_by_reviewer, warning.level_changed_at = level, True, timezone.now()
     # A level that needs leadership approval (a red warning in labour inspection) goes to the leader first.
-    return WF.apply(warning, "submit" if warning.rule.needs_approval(warning.level) else "review", user,
-                    comment=comment)
+    log = WF.apply(warning, "submit" if warning.rule.needs_approval(warning.level) else "review", user,
+                   comment=comment)
+    if warning.status == "reviewed":
+        route_by_territory(warning)
+    return log
+
+
+def route_by_territory(warning):
+    """A reviewed low-level warning (at most the rule's auto_assign_max_level) goes to the responsible person
+    of its territory (a grid owner) at once, as new ones do at the scan; others wait for dispatch."""
+    rule = warning.rule
+    if not rule.auto_assign_max_level or rule.rank(warning.level) > rule.rank(rule.auto_assign_max_level):
+        return None
+    user = territory_assignee(warning)
+    if user is None:
+        return None
+    warning.assignee = user
+    WF.apply(warning, "assign", None, comment=f"按属地自动派发给{user.display_name}", system=True)
+    _notify_assignee(warning)
+    return user
 
 
 @transaction.atomic

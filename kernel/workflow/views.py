@@ -13,16 +13,32 @@ from .engine import TransitionError, WorkflowModel, history
 def panel_context(obj, user):
     """Context for workflow/_panel.html: the state, the actions the user may take, the log."""
     wf = obj.workflow
+    logs = list(history(obj))
+    files = _log_attachments(obj, logs)
     return {
         "wf_object": obj,
         "wf_state": wf.current(obj),
         "wf_actions": wf.available(obj, user),
         "wf_history": [
-            {"log": log, "from_label": _label(wf, log.from_state), "to_label": _label(wf, log.to_state)}
-            for log in history(obj)],
+            {"log": log, "from_label": _label(wf, log.from_state), "to_label": _label(wf, log.to_state),
+             "files": [files[i] for i in log.attachments or () if i in files]}
+            for log in logs],
         "wf_states": {s.code: s for s in wf.states},
         "wf_model": obj._meta.label_lower,
     }
+
+
+def _log_attachments(obj, logs):
+    """The live attachments of this record that the transitions name (one query), by id."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kernel.files.models import Attachment
+
+    ids = {i for log in logs for i in (log.attachments or ()) if isinstance(i, int)}
+    if not ids:
+        return {}
+    ct = ContentType.objects.get_for_model(obj)
+    return {a.pk: a for a in Attachment.objects.filter(pk__in=ids, content_type=ct, object_id=obj.pk)}
 
 
 def _label(wf, code):

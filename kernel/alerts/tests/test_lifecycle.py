@@ -284,3 +284,23 @@ class TestDispositionMaterials:
         assert "笔录或书面材料" in page.content.decode()
         assert Warning.objects.get(pk=w.pk).status == "assigned"
         assert not Attachment.objects.filter(object_id=w.pk).exists()
+
+
+@pytest.mark.django_db
+def test_reviewed_low_level_goes_to_the_territory_owner(django_capture_on_commit_callbacks):
+    """Reviewing a low-level warning routes it by territory (a grid owner) at once; a higher level waits."""
+    scanner.scan("test_amount")
+    rule = AlertRule.objects.get(code="test_amount")
+    owner = make_staff("450103", ["alerts.view_warning"])
+    reviewer = make_staff("450100", REVIEWER)
+    w = raise_warning(amount=150)  # yellow, raised before the rule routed anything
+    w2 = raise_warning(amount=600, title="另一申请")  # orange
+    rule.auto_assign_max_level = "yellow"
+    rule.save()
+    Territory.objects.create(region=Region.objects.get(code="450103"), user=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review(w, reviewer)
+        services.review(w2, reviewer)
+    assert Warning.objects.get(pk=w.pk).status == "assigned" and Warning.objects.get(pk=w.pk).assignee == owner
+    assert Warning.objects.get(pk=w2.pk).status == "reviewed"
+    assert InAppMessage.objects.filter(recipient=owner).count() == 1
