@@ -29,6 +29,8 @@ from kernel.org.models import Organisation, Region
 DEMO_USERS = [
     ("nn_labor", "韦监察", "450100", ["labor_inspector"], "13771200001"),
     ("nn_labor_leader", "梁大队", "450100", ["labor_leader"], "13771200002"),
+    ("qx_labor", "黄监察", "450103", ["labor_inspector"], "13771200006"),
+    ("qx_labor_leader", "陆领导", "450103", ["labor_leader"], "13771200007"),
     ("qx_grid", "陆网格", "450103", ["labor_grid_owner"], "13771200003"),
     ("lz_labor", "覃监察", "450200", ["labor_inspector"], "13771200004"),
     ("gx_labor_admin", "蓝管理", "450000", ["labor_admin"], "13771200005"),
