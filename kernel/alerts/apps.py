@@ -10,10 +10,10 @@ class AlertsConfig(AppConfig):
         from kernel.files.purposes import MB, register_purpose
         from kernel.ui.home import HomeCard, register
 
-        # 处置材料: transcripts (笔录), photos and documents uploaded with a disposition (desktop and H5);
-        # whoever may see the warning may add material (the handler is usually not its reviewer)
+        # 处置材料: transcripts (笔录), photos and documents uploaded with a disposition (desktop and H5):
+        # the handle step stores them for its handler; elsewhere only a releaser may add material
         register_purpose("alert_disposition", "处置材料", ["image", "pdf", "word"], 20 * MB, max_files=20,
-                         perm="alerts.view_warning")
+                         perm="alerts.release_warning")
         from kernel.ui.menu import MenuItem, registry
 
         registry.section("预警中心", 20, "bi-exclamation-triangle")

@@ -75,6 +75,18 @@ def _has_disposition(obj, user, params):
     return None if obj.disposition_type and obj.result else "请填写处置方式和处置结果"
 
 
+def _escalation_allowed(obj, user, params):
+    """A domain may own how its warnings escalate (labour inspection: only by 转立案登记, which creates the
+    case registration); kernel.alerts.registry.register_escalation_guard."""
+    from .registry import escalation_refusal
+
+    return escalation_refusal(obj, user, params)
+
+
+def _system_only(obj, user, params):
+    return "该操作由系统执行"  # refused to every person; Workflow.apply(system=True) skips guards
+
+
 def _no_approval_needed(obj, user, params):
     return "该等级预警须提交领导审批" if obj.rule.needs_approval(obj.level) else None
 
@@ -117,6 +129,9 @@ WARNING_WORKFLOW = Workflow("warning", states=[
                not_by=("previous",), style="success"),
     Transition("send_back", "退回重审", ["approving"], "generated", perm="alerts.approve_warning",
                requires=["comment"], style="warning"),
+    # the scan raised a reviewed warning to a level that needs approval: only the platform takes it
+    Transition("require_approval", "等级升高转领导审批", ["reviewed", "assigned", "handled"], "approving",
+               guards=[_system_only]),
     Transition("assign", "派发", ["reviewed"], "assigned", perm="alerts.assign_warning", guards=[_has_assignee]),
     Transition("handle", "登记处置", ["assigned"], "handled", guards=[_is_assignee, _has_disposition]),
     Transition("return", "退回重办", ["handled"], "assigned", perm="alerts.release_warning", requires=["comment"],
@@ -124,7 +139,7 @@ WARNING_WORKFLOW = Workflow("warning", states=[
     Transition("release", "解除", ["handled"], "released", perm="alerts.release_warning", style="success",
                prepare=[_mark_released]),
     Transition("escalate", "升级转办", ["generated", "approving", "reviewed", "assigned", "handled"], "escalated",
-               perm="alerts.release_warning", requires=["comment"], style="dark"),
+               perm="alerts.release_warning", requires=["comment"], style="dark", guards=[_escalation_allowed]),
     Transition("withdraw", "撤回", ["generated", "approving", "reviewed"], "withdrawn", guards=[_is_origin_manual, _originator],
                requires=["comment"], style="secondary"),
 ])

@@ -70,6 +70,23 @@ class RuleDefinition(abc.ABC):
         return rule
 
 
+class ManualRule(RuleDefinition):
+    """A rule that only people raise (人工登记: an inspector's or grid worker's report about a unit): the
+    scan matches nothing, so it never raises, changes or releases one of its warnings."""
+
+    subject = "org.Organisation"
+
+    def matches(self, rule):
+        from django.db.models import F
+
+        # nothing matches; none() or a constant NULL level cannot be compiled into the scan's SQL
+        never = When(pk__lt=0, then=Value(""))
+        return self.subjects().filter(pk__lt=0).annotate(
+            alert_level=Case(never, default=Value(None), output_field=CharField()), alert_region=F("region_id"),
+            alert_org=F("pk"),
+            alert_repr=F("name"), alert_value=Value("", output_field=CharField()))
+
+
 def register(cls):
     instance = cls()
     _rules[instance.code] = instance
@@ -117,3 +134,22 @@ def detail_extensions(warning, user) -> tuple[list, set]:
         actions += list(got.get("actions", ()))
         hide |= set(got.get("hide", ()))
     return actions, hide
+
+
+# A domain may refuse the generic 升级转办 of its warnings where escalating means something more (labour
+# inspection: a complaint registration is created with it). guard(warning, user, params) -> message or None.
+_escalation_guards: list = []
+
+
+def register_escalation_guard(fn):
+    if fn not in _escalation_guards:
+        _escalation_guards.append(fn)
+    return fn
+
+
+def escalation_refusal(warning, user, params):
+    for fn in _escalation_guards:
+        message = fn(warning, user, params)
+        if message:
+            return message
+    return None

@@ -84,7 +84,7 @@ def scan(code, now=None) -> dict:
             # 3. level changed (worse; or any change for rules without only_rise)
             cmp = (f"({rank_sql.format(col='m.level')} > {rank_sql.format(col=table + '.level')})" if d.only_rise
                    else f"(m.level <> {table}.level)")
-            changed_where = (f"{table}.rule_id = %s AND {table}.status IN {OPEN_SQL} AND "
+            changed_where = (f"{table}.rule_id = %s AND {table}.status IN {OPEN_SQL} AND {table}.origin = 'auto' AND "
                              f"{table}.level_set_by_reviewer = %s AND m.subject_id = {table}.subject_id AND {cmp}")
             c.execute(f"INSERT INTO {ev} (warning_id, time, kind, from_level, to_level, scan_id) "
                       f"SELECT {table}.id, %s, 'level', {table}.level, m.level, %s FROM {table}, {tmp} m "

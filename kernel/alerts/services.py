@@ -42,6 +42,9 @@ def after_scan(rule_id, scan_id):
             if rule.rank(w.level) <= limit and not rule.needs_approval(w.level):
                 auto_assign(w)
     changed_ids = WarningEvent.objects.filter(scan_id=scan_id, kind="level").values_list("warning_id", flat=True)
+    if rule.approval_min_level:
+        for w in Warning.objects.filter(pk__in=list(changed_ids), status__in=("reviewed", "assigned", "handled")):
+            back_to_approval(w)
     definition(rule.code).on_scan(rule, Warning.objects.filter(rule=rule, scan_id=scan_id),
                                   Warning.objects.filter(pk__in=changed_ids))
     for w in Warning.objects.filter(pk__in=list(changed_ids), assignee__isnull=False).select_related("assignee", "rule"):
@@ -49,6 +52,22 @@ def after_scan(rule_id, scan_id):
                       sms_template="alert_level_changed" if rule.notify_sms else None,
                       sms_params={"subject": w.subject_repr, "rule": rule.name, "level": w.level_label},
                       key=f"alert:{w.pk}:{w.level}", region=w.region, related=f"alerts.warning:{w.pk}")
+
+
+@transaction.atomic
+def back_to_approval(warning):
+    """A reviewed warning whose level rose to one that needs leadership approval (a red warning in labour
+    inspection), and that no leader has approved yet, goes to approval before anyone handles it further."""
+    from kernel.workflow.models import TransitionLog
+
+    if not warning.rule.needs_approval(warning.level):
+        return False
+    approved = TransitionLog.objects.filter(workflow=WF.name, object_id=str(warning.pk), transition="approve")
+    if approved.exists():
+        return False
+    WF.apply(warning, "require_approval", None, system=True,
+             comment=f"等级升为{warning.level_label}，须经领导审批后继续处置")
+    return True
 
 
 @transaction.atomic
@@ -88,6 +107,9 @@ def register_manual(*, rule, subject, level, message, user, region, organisation
         errors["region"] = ["所属区划不在您的管辖范围内"]
     if errors:
         raise ValidationError(errors)
+    if ContentType.objects.get_for_model(type(subject), for_concrete_model=False).pk != rule.subject_type_id:
+        errors["rule"] = ["该预警规则监测的不是这类对象"]
+        raise ValidationError(errors)
     if Warning.objects.filter(rule=rule, subject_id=subject.pk, status__in=OPEN_STATES).exists():
         raise ValidationError({"__all__": ["该对象已有同一规则的未解除预警，请勿重复登记"]})
     warning = Warning.objects.create(
@@ -107,6 +129,8 @@ def edit_manual(warning, user, *, message=None, level=None):
         raise ValidationError("系统自动产生的预警内容不能修改")
     if not warning.is_open:
         raise ValidationError("预警已办结，不能修改")
+    if level is not None and level != warning.level and warning.status != "generated":
+        raise ValidationError({"level": ["预警已审核，等级只能在审核时调整"]})
     if message is not None:
         warning.message = message.strip()[:500]
     if level is not None:
@@ -179,7 +203,10 @@ def handle(warning, user, *, disposition_type, result, comment="", attachments=(
     if disposition_type not in labels("disposition_type"):
         raise ValidationError({"disposition_type": ["请选择处置方式"]})
     warning.disposition_type, warning.result = disposition_type, (result or "").strip()
-    ids = list(attachments) + [store(warning, f, DISPOSITION_PURPOSE, user).pk for f in files if f]
+    # the transition's guards decide who may dispose (the assignee, or a releaser): checked first
+    WF.check(warning, "handle", user, comment=comment)
+    ids = list(attachments) + [store(warning, f, DISPOSITION_PURPOSE, user, caller_checked=True).pk
+                               for f in files if f]
     return WF.apply(warning, "handle", user, comment=comment or warning.result, attachments=ids)
 
 

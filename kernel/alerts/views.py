@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.html import format_html
 from django.views import View
@@ -226,9 +226,15 @@ class RegisterForm(forms.Form):
     message = forms.CharField(label="预警内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
     def __init__(self, *args, user=None, **kwargs):
+        from django.contrib.contenttypes.models import ContentType
+
         from kernel.org.models import Organisation
 
         super().__init__(*args, **kwargs)
+        # the warning is about a unit: only the rules that watch units (a rule about projects or accounts
+        # would let a manual warning stand in for, and hide, another record's automatic one)
+        self.fields["rule"].queryset = AlertRule.objects.filter(
+            enabled=True, subject_type=ContentType.objects.get_for_model(Organisation, for_concrete_model=False))
         self.fields["organisation"].queryset = Organisation.objects.visible_to(user).filter(kind="enterprise").order_by("name")
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
@@ -346,6 +352,15 @@ class RuleForm(forms.ModelForm):
         return self._level_code("approval_min_level")
 
 
+def rule_editor(user) -> bool:
+    """Rules (thresholds, routing, approval) apply to the whole region tree: a county or city
+    administrator must not change them for everyone; the autonomous region's may."""
+    if user.is_superuser:
+        return True
+    org = getattr(user, "organisation", None)
+    return org is not None and org.region.parent_id is None
+
+
 class RuleEditView(EntranceMixin, TemplateView):
     template_name = "ui/form.html"
     permission_required = "alerts.change_alertrule"
@@ -355,6 +370,8 @@ class RuleEditView(EntranceMixin, TemplateView):
         return f"修改预警规则：{self.rule().name}"
 
     def rule(self):
+        if not rule_editor(self.request.user):
+            raise PermissionDenied("预警规则全区统一，只有自治区级管理员可以修改")
         return get_object_or_404(AlertRule, pk=self.kwargs["pk"])
 
     def get(self, request, pk):

@@ -133,19 +133,23 @@ def owner_label(owner) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def store(owner, uploaded_file, purpose: str | Purpose, user) -> Attachment:
+def store(owner, uploaded_file, purpose: str | Purpose, user, *, caller_checked=False) -> Attachment:
     """Validate an uploaded file for a purpose and attach it to `owner` as `user`.
 
     Raises PermissionDenied when the user may not see the owner or may not upload to it, and
     ValidationError (Chinese message) when the file is refused (see kernel.files.validation),
     is the same content as a live attachment of the same record and purpose, or would exceed
-    the purpose's number of files."""
+    the purpose's number of files.
+
+    caller_checked=True: a service that has itself decided this user may add this file now (e.g. the
+    handler of a warning inside its disposition step) skips the purpose's upload permission; the owner
+    must still be visible to the user."""
     purpose = resolve_purpose(purpose)
     if owner is None or owner.pk is None:
         raise ValueError("attachments need a saved owner record")
     if not owner_visible(user, owner):
         raise PermissionDenied("该记录不存在或不在您的管辖范围内")
-    if not may_upload(user, owner, purpose):
+    if not caller_checked and not may_upload(user, owner, purpose):
         raise PermissionDenied("您没有为该记录上传附件的权限")
     return _save(owner, uploaded_file, purpose, user)
 

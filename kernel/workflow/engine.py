@@ -171,6 +171,12 @@ class Workflow:
             if message:
                 raise TransitionError(message)
 
+    def check(self, obj, name: str, user, *, comment: str = "", attachments: Iterable = (), data: dict | None = None):
+        """Raise TransitionError unless `user` may take transition `name` now (what apply() checks first):
+        for a service that must decide before it does work of its own (e.g. store files for the step)."""
+        self._check(obj, self.transition(name), user,
+                    {"comment": (comment or "").strip(), "attachments": list(attachments), "data": data or {}})
+
     # -- acting ------------------------------------------------------------------
     def apply(self, obj, name: str, user, *, comment: str = "", attachments: Iterable = (), data: dict | None = None,
               system: bool = False):

@@ -2,7 +2,7 @@
 from django.db.models import CharField, F
 from django.db.models.functions import Cast
 
-from kernel.alerts.registry import RuleDefinition, annotate_level, register
+from kernel.alerts.registry import ManualRule, RuleDefinition, annotate_level, register
 
 
 @register
@@ -25,3 +25,11 @@ class AmountBothWays(AmountTooHigh):
     code = "test_amount_both"
     name = "申请金额（双向）"
     only_rise = False
+
+
+@register
+class UnitClue(ManualRule):
+    code = "test_unit_clue"
+    name = "单位线索（人工登记）"
+    category = "测试"
+    default_levels = AmountTooHigh.default_levels

@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Abs, Cast, Coalesce, Concat, ExtractMonth, ExtractYear, Greatest, Least, NullIf
 from django.utils import timezone
 
-from kernel.alerts.registry import RuleDefinition, annotate_level, register
+from kernel.alerts.registry import ManualRule, RuleDefinition, annotate_level, register
 from kernel.calendar.services import add_working_days
 
 from .reference import WARNING_CATEGORY
@@ -102,6 +102,11 @@ def money_text(expression):
     return Cast(expression, CharField())
 
 
+def whole_text(expression):
+    """A number as text without its fraction (cast to an integer first)."""
+    return Cast(Cast(expression, IntegerField()), CharField())
+
+
 def _whole(queryset):
     """`queryset` as one group: SELECT aggregate FROM ... WHERE ... without GROUP BY, so the sub-query always
     returns exactly one row. (A bare Subquery, unlike one wrapped in Coalesce, also lets an enclosing grouped
@@ -145,6 +150,18 @@ class LabourRule(RuleDefinition):
     def project_subjects(self):
         return self.subjects().annotate(alert_region=F("region_id"), alert_org=F("general_contractor_id"),
                                         alert_repr=F("name"))
+
+    def open_account_subjects(self):
+        """The open wage accounts of live projects, in the project's region, charged to the opener."""
+        return (self.subjects().filter(status="open", project__is_deleted=False)
+                .annotate(alert_region=F("project__region_id"), alert_org=F("opener_id"),
+                          alert_repr=Concat(F("project__name"), Value(" "), F("account_no"), output_field=CharField())))
+
+
+def same_project(guarantees):
+    """`guarantees` limited to those of the outer row's project: both without a project (an enterprise-wide
+    guarantee) or both on the same one."""
+    return guarantees.annotate(_p=Coalesce("project_id", Value(0))).filter(_p=Coalesce(OuterRef("project_id"), Value(0)))
 
 
 def _models():
@@ -347,7 +364,7 @@ class PayrollFlowMismatch(LabourRule):
                          Coalesce(Subquery(flow_side, output_field=FloatField()), Value(0.0)), output_field=FloatField())
         qs = self.project_subjects().filter(Q(pk__in=by_payroll) | Q(pk__in=by_flows)).annotate(_worst=worst)
         return annotate_level(qs, F("_worst"), rule, "gte").annotate(
-            alert_value=Concat(Value("最大偏差率"), Cast(Cast("_worst", IntegerField()), CharField()), Value("%"),
+            alert_value=Concat(Value("最大偏差率"), whole_text("_worst"), Value("%"),
                                output_field=CharField()))
 
 
@@ -371,10 +388,7 @@ class AccountOpener(LabourRule):
                      When(Q(opener_id=F("project__construction_unit_id")) | Q(opener_id=F("project__supervising_unit_id")),
                           then=Value(2)),
                      default=Value(3), output_field=IntegerField())
-        qs = (self.subjects().filter(status="open", project__is_deleted=False)
-              .exclude(opener_id=F("project__general_contractor_id"))
-              .annotate(alert_region=F("project__region_id"), alert_org=F("opener_id"),
-                        alert_repr=Concat(F("project__name"), Value(" "), F("account_no"), output_field=CharField())))
+        qs = self.open_account_subjects().exclude(opener_id=F("project__general_contractor_id"))
         return annotate_level(qs, score, rule, "gte").annotate(
             alert_value=Concat(Value("开户单位："), F("opener__name"), output_field=CharField()))
 
@@ -414,8 +428,8 @@ class AppropriationShort(LabourRule):
         shortfall = Case(When(_expected__gt=0, then=(F("_expected") - F("_appropriated")) * 100.0 / F("_expected")),
                          default=Value(None), output_field=FloatField())
         return annotate_level(qs, shortfall, rule, "gte").annotate(
-            alert_value=Concat(Value("应拨"), Cast(Cast("_expected", IntegerField()), CharField()), Value("元，实拨"),
-                               Cast(Cast("_appropriated", IntegerField()), CharField()), Value("元"),
+            alert_value=Concat(Value("应拨"), whole_text("_expected"), Value("元，实拨"),
+                               whole_text("_appropriated"), Value("元"),
                                output_field=CharField()))
 
 
@@ -435,16 +449,13 @@ class AccountBalance(LabourRule):
         latest = Subquery(m.Payroll.objects.filter(project=OuterRef(OuterRef("project_id"))).order_by("-month")
                           .values("month")[:1])
         estimate = sum_of(m.Payroll.objects.filter(project=OuterRef("project_id"), month=latest), "amount_payable")
-        qs = (self.subjects().filter(status="open", project__is_deleted=False)
-              .annotate(alert_region=F("project__region_id"), alert_org=F("opener_id"),
-                        alert_repr=Concat(F("project__name"), Value(" "), F("account_no"), output_field=CharField()),
-                        _estimate=estimate))
+        qs = self.open_account_subjects().annotate(_estimate=estimate)
         coverage = Case(When(balance__lt=0, then=Value(-1.0)),
                         When(_estimate__gt=0, then=Cast("balance", FloatField()) * 100.0 / Cast("_estimate", FloatField())),
                         default=Value(None), output_field=FloatField())
         return annotate_level(qs, coverage, rule, "lt").annotate(
             alert_value=Concat(Value("余额"), money_text("balance"), Value("元，月工资约"),
-                               Cast(Cast("_estimate", IntegerField()), CharField()), Value("元"),
+                               whole_text("_estimate"), Value("元"),
                                output_field=CharField()))
 
 
@@ -466,10 +477,8 @@ class DepositShort(LabourRule):
         today = today or timezone.localdate()
         excused_from = start_of_day(earliest_excused_day(today, max(int(param(rule, "topup_working_days", 10)), 0)))
         transfers = m.DepositFlow.objects.filter(deposit=OuterRef("pk"), kind=m.DepositFlow.Kind.TRANSFER)
-        guarantees = (m.Guarantee.objects.filter(enterprise=OuterRef("enterprise_id"), is_deleted=False,
-                                                 valid_from__lte=today, valid_until__gte=today)
-                      .annotate(_p=Coalesce("project_id", Value(0)))
-                      .filter(_p=Coalesce(OuterRef("project_id"), Value(0))))
+        guarantees = same_project(m.Guarantee.objects.filter(enterprise=OuterRef("enterprise_id"), is_deleted=False,
+                                                             valid_from__lte=today, valid_until__gte=today))
         stored = Case(When(form="cash", then=F("balance")),
                       default=F("balance") + sum_of(guarantees, "amount"), output_field=MONEY)
         qs = (self.subjects().filter(required_amount__gt=0)
@@ -498,10 +507,8 @@ class GuaranteeExpiry(LabourRule):
     def matches(self, rule, today=None):
         m, _ = _models()
         today = today or timezone.localdate()
-        renewed = Exists(m.Guarantee.objects.filter(enterprise=OuterRef("enterprise_id"), is_deleted=False,
-                                                    valid_until__gt=OuterRef("valid_until"))
-                         .annotate(_p=Coalesce("project_id", Value(0)))
-                         .filter(_p=Coalesce(OuterRef("project_id"), Value(0))))
+        renewed = Exists(same_project(m.Guarantee.objects.filter(enterprise=OuterRef("enterprise_id"), is_deleted=False,
+                                                                 valid_until__gt=OuterRef("valid_until"))))
 
         def within(threshold):  # fewer than `threshold` days left: valid_until < today + threshold
             return Q(valid_until__lt=today + datetime.timedelta(days=int(threshold)))
@@ -547,6 +554,21 @@ class ComplaintsRising(LabourRule):
         return annotate_level(qs, F("_recent"), rule, "gte").annotate(
             alert_value=Concat(Value("近"), Value(str(window)), Value("天"), Cast("_recent", CharField()),
                                Value("件，前期"), Cast("_previous", CharField()), Value("件"), output_field=CharField()))
+
+
+@register
+class ManualClue(ManualRule):
+    """人工登记: a wage-arrears clue an inspector or grid worker registers about a unit (grid warnings from
+    workers' reports, inspection windows, grassroots units); the scan never raises or releases it."""
+
+    code = "labor_manual_clue"
+    name = "欠薪线索（人工/网格登记）"
+    category = CATEGORY
+    description = "劳动保障监察员或网格员根据群众反映、窗口接待、基层上报等人工登记的欠薪预警，系统不自动产生或解除。"
+    default_levels = [{"level": "yellow", "threshold": 1}, {"level": "orange", "threshold": 2},
+                      {"level": "red", "threshold": 3}]
+    auto_assign_max_level = "orange"
+    approval_min_level = "red"
 
 
 LABOUR_RULES = [PermitOrQualification, AttendanceStale, WagesUnpaid, WageAmountAbnormal, PayrollFlowMismatch,

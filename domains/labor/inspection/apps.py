@@ -12,12 +12,14 @@ class InspectionConfig(AppConfig):
     entrance_urls = {"gov": "domains.labor.inspection.urls_gov", "m": "domains.labor.inspection.urls_mobile"}
 
     def ready(self):
-        from kernel.alerts.registry import register_detail_extension
+        from kernel.alerts.registry import register_detail_extension, register_escalation_guard
 
         from . import alerts, case_alerts, menus, menus_mobile, menus_stats  # noqa: F401  (rules, menus)
+        from .services import escalation_guard
         from .web.warnings import kernel_page_extension
 
         register_detail_extension(kernel_page_extension)
+        register_escalation_guard(escalation_guard)
 
     def load_reference(self):
         from .reference import load

@@ -129,8 +129,7 @@ class ComplaintForm(forms.ModelForm):
         self.fields["region"].label_from_instance = lambda r: ("　" * (r.level - 1)) + r.name
         if user is not None and user.region is not None and user.region.level <= Region.Level.COUNTY:
             self.initial.setdefault("region", user.region.pk)
-        self.fields["supervisor"].queryset = people_with("labor_inspection.view_complaint", user)
-        self.fields["supervisor"].label_from_instance = person_label
+        supervisors_of(self.fields["supervisor"], user)
         self.fields["supervisor"].empty_label = "（暂不指定）"
         self.fields["amount_owed"].help_text = "元"
         self.fields["complainant_phone"].help_text = "手机号或座机号"
@@ -193,13 +192,23 @@ class CommentForm(forms.Form):
         style(self)
 
 
-class CloseForm(forms.Form):
-    result = forms.CharField(label="处理结果", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "请填写处理结果"})
+class StyledForm(forms.Form):
+    """A form of fixed fields with Bootstrap classes on its widgets."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style(self)
+
+
+def supervisors_of(field, user):
+    """A supervisor (督办责任人) choice: the people of the user's jurisdiction who may handle cases."""
+    field.queryset = people_with("labor_inspection.view_complaint", user)
+    field.label_from_instance = person_label
+
+
+class CloseForm(StyledForm):
+    result = forms.CharField(label="处理结果", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请填写处理结果"})
 
 
 class SupervisorForm(forms.Form):
@@ -211,8 +220,7 @@ class SupervisorForm(forms.Form):
         if complaint is not None and complaint.supervisor_id:
             kwargs.setdefault("initial", {"supervisor": complaint.supervisor_id})
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].queryset = people_with("labor_inspection.view_complaint", user)
-        self.fields["supervisor"].label_from_instance = person_label
+        supervisors_of(self.fields["supervisor"], user)
         style(self)
 
 
@@ -230,8 +238,7 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].queryset = people_with("labor_inspection.view_complaint", user)
-        self.fields["supervisor"].label_from_instance = person_label
+        supervisors_of(self.fields["supervisor"], user)
         style(self)
 
     def clean_amount_owed(self):
@@ -241,11 +248,7 @@ class ConvertForm(forms.Form):
         return value
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(StyledForm):
     comment = forms.CharField(label="撤回理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": "请填写撤回理由"})
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style(self)
 

@@ -52,7 +52,13 @@ SMS_TEMPLATES = [
 
 
 def load():
+    from kernel.alerts.registry import definition
+
+    from .alerts import LABOUR_CODES, ManualClue
+
     load_roles(ROLES)
+    for code in LABOUR_CODES + [ManualClue.code]:  # the rule rows (thresholds to edit) before the first scan
+        definition(code).ensure_rule()
     for code, name, text in SMS_TEMPLATES:
         SmsTemplate.objects.get_or_create(code=code, defaults={"name": name, "content": text})
     return f"角色{len(ROLES)}个，短信模板{len(SMS_TEMPLATES)}个"

@@ -204,31 +204,44 @@ GRID_STATUS_GROUPS = [  # (key, label, warning states)
 GRID_LEVELS = ("yellow", "orange", "red")
 
 
-def grid_warning_stats(user, grids, *, date_from=None, date_to=None, category=None):
-    """Per grid: warnings of its region by level and by handling status, from the user's visible warnings.
+def counts_by_grid(qs, region_ids):
+    """{region id: [(level, status, n)]} of the warnings in `qs` whose region is one of the grids' regions.
 
     A grid is the lowest region level, so a warning is "under" a grid exactly when its region is the grid's
     region: one grouped query for all grids."""
+    counts = {}
+    if region_ids:
+        for region_id, level, status, n in (qs.filter(region_id__int_in=region_ids).order_by()
+                                            .values_list("region_id", "level", "status").annotate(n=Count("id"))):
+            counts.setdefault(region_id, []).append((level, status, n))
+    return counts
+
+
+def grid_figures(found):
+    """A grid's total, count per level (GRID_LEVELS) and per handling-status group from its counts_by_grid entry."""
+    row = {"total": sum(n for _, _, n in found)}
+    for lv in GRID_LEVELS:
+        row[lv] = sum(n for level, _, n in found if level == lv)
+    for key, _, states in GRID_STATUS_GROUPS:
+        row[key] = sum(n for _, status, n in found if status in states)
+    return row
+
+
+def grid_warning_stats(user, grids, *, date_from=None, date_to=None, category=None):
+    """Per grid: warnings of its region by level and by handling status, from the user's visible warnings."""
     grids = list(grids)
-    qs = Warning.objects.visible_to(user).filter(region_id__in=[g.region_id for g in grids])
+    qs = Warning.objects.visible_to(user)
     if date_from:
         qs = qs.filter(first_seen__date__gte=date_from)
     if date_to:
         qs = qs.filter(first_seen__date__lte=date_to)
     if category:
         qs = qs.filter(rule__category=category)
-    counts = {}
-    for row in qs.values("region_id", "level", "status").annotate(n=Count("id")).order_by():
-        counts.setdefault(row["region_id"], []).append(row)
+    counts = counts_by_grid(qs, [g.region_id for g in grids])
     out = []
     for g in grids:
-        rows = counts.get(g.region_id, [])
-        entry = {"grid": g, "total": sum(r["n"] for r in rows)}
-        for level in GRID_LEVELS:
-            entry[level] = sum(r["n"] for r in rows if r["level"] == level)
+        entry = {"grid": g, **grid_figures(counts.get(g.region_id, []))}
         entry["other_level"] = entry["total"] - sum(entry[lv] for lv in GRID_LEVELS)
-        for key, _, states in GRID_STATUS_GROUPS:
-            entry[key] = sum(r["n"] for r in rows if r["status"] in states)
         out.append(entry)
     return out
 
@@ -409,9 +422,17 @@ def convert_warning(warning, user, *, comment="", supervisor=None, amount_owed=N
     fields["warning"] = warning
     complaint = _create(user, fields)
     note = (comment or "").strip()
-    Warning.workflow.apply(warning, "escalate", user,
+    Warning.workflow.apply(warning, "escalate", user, data={"complaint": complaint.no},
                            comment=f"核查未解决，转立案登记（{complaint.no}）" + (f"：{note}" if note else ""))
     return complaint
+
+
+def escalation_guard(warning, user, params):
+    """A labour warning escalates only with its registration (convert_warning): the generic 升级转办 would end
+    it with no case, and it could never be converted afterwards."""
+    if warning.rule.category == LABOUR_CATEGORY and not (params.get("data") or {}).get("complaint"):
+        return "欠薪预警请通过“转立案登记”升级转办"
+    return None
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ from .models import Complaint, Grid
 from .workflows import OPEN_STATES as CASE_OPEN_STATES
 
 CATEGORY = services.LABOUR_CATEGORY
-LEVELS = ("yellow", "orange", "red")
+LEVELS = services.GRID_LEVELS  # yellow, orange, red
 MONTHS = 12
 DAYS = 30
 STATES = Warning.workflow.states
@@ -291,20 +291,11 @@ def by_grid(qs, grids):
     """Per grid (the lowest region level: a warning is in a grid exactly when its region is the grid's): total,
     per level and per handling-status group. One grouped query; grids sorted by total (largest first)."""
     grids = list(grids)
-    region_ids = [g["region_id"] for g in grids]
-    counts = {}
-    if region_ids:
-        for region_id, level, status, n in (qs.filter(region_id__int_in=region_ids).order_by()
-                                            .values_list("region_id", "level", "status").annotate(n=Count("id"))):
-            counts.setdefault(region_id, []).append((level, status, n))
+    counts = services.counts_by_grid(qs, [g["region_id"] for g in grids])
     rows = []
     for g in grids:
         found = counts.get(g["region_id"], [])
-        row = {**g, "total": sum(n for _, _, n in found)}
-        for lv in LEVELS:
-            row[lv] = sum(n for level, _, n in found if level == lv)
-        for key, _, states in STATUS_GROUPS:
-            row[key] = sum(n for _, status, n in found if status in states)
+        row = {**g, **services.grid_figures(found)}
         row["open"] = sum(n for _, status, n in found if status in OPEN_STATES)
         rows.append(row)
     rows.sort(key=lambda r: (-r["total"], r["path"]))

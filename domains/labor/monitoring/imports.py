@@ -367,23 +367,35 @@ ATTENDANCE_IMPORT = BulkImportSpec(
 )
 
 
-def _month(values, instance, field="month", required=True):
-    """Parse a month cell into the instance (the model checks a date, not the text)."""
-    text = values.get(field)
-    if text is None:
+def _parsed(field, parse):
+    """A text cell parsed into the instance (the model checks a date or a moment, not the text): its errors."""
+    def apply(values, instance):
+        text = values.get(field)
+        if text is None:
+            return {}
+        try:
+            setattr(instance, field, parse(text))
+        except ValidationError as exc:
+            setattr(instance, field, None)
+            return {field: exc.messages}
         return {}
-    try:
-        setattr(instance, field, intake.parse_month(text))
-    except ValidationError as exc:
-        setattr(instance, field, None)
-        return {field: exc.messages}
-    return {}
+    return apply
 
 
-def _validate_payroll(values, instance, user):
-    errors = _month(values, instance)
-    errors.update(_rule_errors(intake.check_payroll, instance))
-    _raise(errors)
+def _checked(check, *cells):
+    """A validate_row: parse the text cells into the instance, then run the intake rule; every error at once."""
+    def validate(values, instance, user):
+        errors = {}
+        for cell in cells:
+            errors.update(cell(values, instance))
+        errors.update(_rule_errors(check, instance))
+        _raise(errors)
+    return validate
+
+
+MONTH = _parsed("month", intake.parse_month)
+WAGE_MONTH = _parsed("wage_month", intake.parse_month)
+BOOKED_AT = _parsed("booked_at", intake.parse_datetime)
 
 
 def _write_payroll(rows, user):
@@ -396,7 +408,7 @@ def _write_payroll(rows, user):
 PAYROLL_IMPORT = BulkImportSpec(
     title="工资发放记录",
     model=Payroll,
-    validate_row=_validate_payroll,
+    validate_row=_checked(intake.check_payroll, MONTH),
     write_rows=_write_payroll,
     notes=["7. 同一项目、同一月份、同一农民工只保留一行工资：已有的按本行替换。",
            "8. 工资月份填写年月，如 2024-05；实发工资大于0时须填写发放日期。"],
@@ -442,25 +454,6 @@ ACCOUNT_IMPORT = ImportSpec(
 )
 
 
-def _booked_at(values, instance):
-    text = values.get("booked_at")
-    if text is None:
-        return {}
-    try:
-        instance.booked_at = intake.parse_datetime(text)
-    except ValidationError as exc:
-        instance.booked_at = None
-        return {"booked_at": exc.messages}
-    return {}
-
-
-def _validate_account_flow(values, instance, user):
-    errors = _booked_at(values, instance)
-    errors.update(_month(values, instance, "wage_month"))
-    errors.update(_rule_errors(intake.check_account_flow, instance))
-    _raise(errors)
-
-
 def _account_flow(v):
     return AccountFlow(account=v["account"], serial_no=v["serial_no"], booked_at=intake.parse_datetime(v["booked_at"]),
                        kind=v["kind"], amount=v["amount"], counterparty=v.get("counterparty") or "",
@@ -476,7 +469,7 @@ def _write_account_flows(rows, user):
 ACCOUNT_FLOW_IMPORT = BulkImportSpec(
     title="专用账户收支明细",
     model=AccountFlow,
-    validate_row=_validate_account_flow,
+    validate_row=_checked(intake.check_account_flow, BOOKED_AT, WAGE_MONTH),
     write_rows=_write_account_flows,
     notes=["7. 同一账户同一银行流水号只保留一条：已有的按本行替换，不会重复入账。",
            "8. 账户余额：最新一笔（按交易时间）填写了交易后余额的，以该余额为准；否则按导入的收入、支出增减。",
@@ -524,12 +517,6 @@ DEPOSIT_IMPORT = ImportSpec(
 )
 
 
-def _validate_deposit_flow(values, instance, user):
-    errors = _booked_at(values, instance)
-    errors.update(_rule_errors(intake.check_deposit_flow, instance))
-    _raise(errors)
-
-
 def _write_deposit_flows(rows, user):
     intake.write_deposit_flows([DepositFlow(deposit=v["deposit"], serial_no=v["serial_no"],
                                             booked_at=intake.parse_datetime(v["booked_at"]), kind=v["kind"],
@@ -539,7 +526,7 @@ def _write_deposit_flows(rows, user):
 DEPOSIT_FLOW_IMPORT = BulkImportSpec(
     title="保证金进出流水",
     model=DepositFlow,
-    validate_row=_validate_deposit_flow,
+    validate_row=_checked(intake.check_deposit_flow, BOOKED_AT),
     write_rows=_write_deposit_flows,
     notes=["7. 同一保证金同一流水号只保留一条：已有的按本行替换，余额按差额调整，不会重复入账。",
            "8. 存储、补存增加余额，划拨、退还减少余额。"],

@@ -511,9 +511,17 @@ def _deltas(keyed, existing, group_index, kind_at, amount_at, incoming):
     return deltas
 
 
+def _lock(model, ids):
+    """Row locks on the accounts (deposits) whose flows are written, in id order (no deadlock between two
+    batches), before the stored flows are read: a retried batch arriving while the first is still being
+    written then finds its flows stored and moves no balance twice. Needs the caller's transaction."""
+    list(model.all_objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values_list("pk", flat=True))
+
+
 def write_account_flows(rows: Iterable[AccountFlow]) -> Counts:
     """Upsert wage-account flows by (account, bank serial number), then settle the balances."""
     keyed = {(r.account_id, r.serial_no): r for r in rows}
+    _lock(WageAccount, {k[0] for k in keyed})  # a concurrent batch of the same flows waits, then sees them
     existing = _existing(AccountFlow, ("account_id",), "serial_no", keyed, ACCOUNT_FLOW_VALUES)
     deltas = _deltas(keyed, existing, 0, 1, 2, AccountFlow.INCOMING)
     counts = _upsert(AccountFlow, keyed, existing, ACCOUNT_FLOW_FIELDS, ["account", "serial_no"])
@@ -540,6 +548,7 @@ def settle_accounts(account_ids, deltas=None) -> int:
 def write_deposit_flows(rows: Iterable[DepositFlow]) -> Counts:
     """Upsert deposit flows by (deposit, serial number); each deposit's balance moves by their net."""
     keyed = {(r.deposit_id, r.serial_no): r for r in rows}
+    _lock(WageDeposit, {k[0] for k in keyed})
     existing = _existing(DepositFlow, ("deposit_id",), "serial_no", keyed, DEPOSIT_FLOW_FIELDS)
     deltas = _deltas(keyed, existing, 0, 1, 2, DepositFlow.INCOMING)
     counts = _upsert(DepositFlow, keyed, existing, DEPOSIT_FLOW_FIELDS, ["deposit", "serial_no"])

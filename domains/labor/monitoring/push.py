@@ -355,6 +355,10 @@ class GuixinbaoPushSerializer(serializers.Serializer):
         named = {r["id_number"] for name in ("workers", "contracts", "attendance", "payroll")
                  for r in attrs.get(name, [])}
         stored = intake.by_key(Worker.all_objects.all(), "id_number", named)
+        # a sender may rewrite the personal data (wage card included) of the workers it can see only; a
+        # worker registered elsewhere is linked to this project's contract but keeps their stored data
+        writable = (set(stored) if intake.province_wide_client(self.user) else set(intake.by_key(
+            Worker.objects.visible_to(self.user), "id_number", set(stored))))
         people = {}
         for i, row in enumerate(rows):
             worker = stored.get(row["id_number"])
@@ -367,6 +371,8 @@ class GuixinbaoPushSerializer(serializers.Serializer):
                 changed = True
             else:
                 changed = False
+                if row["id_number"] not in writable:
+                    fields = {}
             changed = intake.assign(worker, fields) or changed
             worker._zw_changed = changed
             check(errors, f"workers.{i}", intake.check_worker, worker)

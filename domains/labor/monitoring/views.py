@@ -44,8 +44,15 @@ P = "labor_monitoring."
 FLOWS_PER_PAGE = 50
 
 
-def _bread(label, url_name):
-    return BREAD + [(label, reverse(url_name))]
+class UnderList:
+    """A page under a list page of the supervision database: `list_page` is (the list's title, its URL name)."""
+
+    list_page: tuple = ()
+
+    @property
+    def breadcrumbs(self):
+        label, url_name = self.list_page
+        return BREAD + [(label, reverse(url_name))]
 
 
 class ListView(ScopedListView):
@@ -87,7 +94,7 @@ class ProjectListView(ListView):
     breadcrumbs = BREAD
 
 
-class ProjectDetailView(ScopedDetailView):
+class ProjectDetailView(UnderList, ScopedDetailView):
     """The project portrait: units and people, permit and qualification, workers, attendance, monthly
     payroll, special accounts, deposits, guarantees and the warnings of the project."""
 
@@ -96,9 +103,7 @@ class ProjectDetailView(ScopedDetailView):
     template_name = "labor_monitoring/project_detail.html"
     select_related = cols.PROJECT_SELECT
 
-    @property
-    def breadcrumbs(self):
-        return _bread("工程项目", "gov:labor_project_list")
+    list_page = ("工程项目", "gov:labor_project_list")
 
     fields = _fields(cols.PROJECT_COLUMNS, ["code", "name", "project_type", "funding_source", "start_date",
                                             "contract_price", "status"], [
@@ -152,7 +157,7 @@ class WorkerListView(ListView):
         return services.with_current_project(super().base_queryset(), self.request.user)
 
 
-class WorkerDetailView(ScopedDetailView):
+class WorkerDetailView(UnderList, ScopedDetailView):
     """The worker portrait: identity (masked unless the role may see it), contracts, attendance of the
     last 60 days as a calendar, payroll lines."""
 
@@ -161,9 +166,7 @@ class WorkerDetailView(ScopedDetailView):
     template_name = "labor_monitoring/worker_detail.html"
     select_related = cols.WORKER_SELECT
 
-    @property
-    def breadcrumbs(self):
-        return _bread("农民工实名信息", "gov:labor_worker_list")
+    list_page = ("农民工实名信息", "gov:labor_worker_list")
 
     fields = _fields(cols.WORKER_COLUMNS, ["name", "id_number", "gender", "phone"], [
         Column("bank_card", "工资卡号", mask="id_number", unmask_perm=cols.IDENTITY_PERM),
@@ -205,15 +208,13 @@ class AccountListView(ListView):
         return related if "project" in related else related + ["project"]
 
 
-class AccountDetailView(ScopedDetailView):
+class AccountDetailView(UnderList, ScopedDetailView):
     model = WageAccount
     permission_required = P + "view_wageaccount"
     template_name = "labor_monitoring/account_detail.html"
     select_related = cols.ACCOUNT_SELECT + ("project__general_contractor",)
 
-    @property
-    def breadcrumbs(self):
-        return _bread("工资专用账户", "gov:labor_account_list")
+    list_page = ("工资专用账户", "gov:labor_account_list")
 
     fields = _fields(cols.ACCOUNT_COLUMNS, ["account_no", "account_name", "bank", "project", "opener",
                                             "opener_is_contractor", "opened_on", "balance", "status"],
@@ -255,7 +256,7 @@ class DepositListView(ListView):
         return with_shortfall(super().base_queryset())
 
 
-class DepositDetailView(ScopedDetailView):
+class DepositDetailView(UnderList, ScopedDetailView):
     """A deposit and its ledger (台账): 存储, 补存, 划拨, 退还 with the running balance."""
 
     model = WageDeposit
@@ -263,9 +264,7 @@ class DepositDetailView(ScopedDetailView):
     template_name = "labor_monitoring/deposit_detail.html"
     select_related = cols.DEPOSIT_SELECT
 
-    @property
-    def breadcrumbs(self):
-        return _bread("工资保证金", "gov:labor_deposit_list")
+    list_page = ("工资保证金", "gov:labor_deposit_list")
 
     fields = [Column("enterprise", "施工企业", accessor="enterprise.name"),
               cols.LinkColumn("project", "项目", "gov:labor_project_detail", "project_id", accessor="project.name"),
@@ -300,15 +299,13 @@ class GuaranteeListView(ListView):
     breadcrumbs = BREAD
 
 
-class GuaranteeDetailView(ScopedDetailView):
+class GuaranteeDetailView(UnderList, ScopedDetailView):
     model = Guarantee
     permission_required = P + "view_guarantee"
     template_name = "labor_monitoring/guarantee_detail.html"
     select_related = cols.GUARANTEE_SELECT
 
-    @property
-    def breadcrumbs(self):
-        return _bread("保险保函信息查询", "gov:labor_guarantee_list")
+    list_page = ("保险保函信息查询", "gov:labor_guarantee_list")
 
     fields = _fields(cols.GUARANTEE_COLUMNS, ["guarantee_no", "kind", "enterprise", "project", "issuer", "amount",
                                               "valid_from", "valid_until", "validity", "contact_person",
@@ -358,7 +355,7 @@ class DifferentiatedListView(ListView):
     breadcrumbs = BREAD
 
 
-class DifferentiatedDetailView(ScopedDetailView):
+class DifferentiatedDetailView(UnderList, ScopedDetailView):
     model = DifferentiatedEnterprise
     permission_required = P + "view_differentiatedenterprise"
     select_related = cols.DIFFERENTIATED_SELECT
@@ -367,9 +364,7 @@ class DifferentiatedDetailView(ScopedDetailView):
     delete_url_name = "gov:labor_differentiated_delete"
     delete_permission = P + "delete_differentiatedenterprise"
 
-    @property
-    def breadcrumbs(self):
-        return _bread("差异化存储企业备案库", "gov:labor_differentiated_list")
+    list_page = ("差异化存储企业备案库", "gov:labor_differentiated_list")
 
     fields = _fields(cols.DIFFERENTIATED_COLUMNS, ["enterprise", "uscc"], [
         Column("region", "备案区划", accessor="region.full_name")]) + _fields(
@@ -379,16 +374,14 @@ class DifferentiatedDetailView(ScopedDetailView):
         return f"差异化存储备案：{self.get_object().enterprise.name}"
 
 
-class DifferentiatedCreateView(ScopedFormView):
+class DifferentiatedCreateView(UnderList, ScopedFormView):
     model = DifferentiatedEnterprise
     form_class = DifferentiatedEnterpriseForm
     title = "新增差异化存储企业备案"
     permission_required = P + "add_differentiatedenterprise"
     success_message = "备案已保存"
 
-    @property
-    def breadcrumbs(self):
-        return _bread("差异化存储企业备案库", "gov:labor_differentiated_list")
+    list_page = ("差异化存储企业备案库", "gov:labor_differentiated_list")
 
     def save_form(self, form):
         return services.save_differentiated(self.request.user, form.save(commit=False))

@@ -72,10 +72,15 @@ class TestLifecycle:
     def test_manual_warning_withdrawn_only_by_its_originator(self):
         inspector = make_staff("450100", REVIEWER)
         org = make_enterprise("450103")
-        scanner.scan("test_amount")  # makes sure the rule row exists
-        rule = AlertRule.objects.get(code="test_amount")
+        scanner.scan("test_unit_clue")  # makes sure the rule row exists; the scan raises nothing
+        rule = AlertRule.objects.get(code="test_unit_clue")
+        with pytest.raises(ValidationError, match="该预警规则监测的不是这类对象"):  # a rule about applications
+            services.register_manual(rule=AlertRule.objects.get(code="test_amount") if scanner.scan("test_amount")
+                                     else None, subject=org, level="orange", message="x", user=inspector,
+                                     region=org.region, organisation=org)
         w = services.register_manual(rule=rule, subject=org, level="orange", message="群众反映欠薪", user=inspector,
                                      region=org.region, organisation=org)
+        assert scanner.scan("test_unit_clue")["released"] == 0  # a manual-only rule never touches it
         assert w.origin == "manual" and Todo.objects.filter(object_id=str(w.pk), status="open").count() == 1
         services.edit_manual(w, inspector, message="群众反映拖欠3个月工资")
         other = make_staff("450100", REVIEWER)
@@ -304,3 +309,61 @@ def test_reviewed_low_level_goes_to_the_territory_owner(django_capture_on_commit
     assert Warning.objects.get(pk=w.pk).status == "assigned" and Warning.objects.get(pk=w.pk).assignee == owner
     assert Warning.objects.get(pk=w2.pk).status == "reviewed"
     assert InAppMessage.objects.filter(recipient=owner).count() == 1
+
+
+@pytest.mark.django_db
+class TestReviewFindings:
+    """Holes found in review: a scan raising a dispatched warning to red, rule edits by a county
+    administrator, manual level changes after review, registration against another kind of object."""
+
+    def test_scan_raising_a_dispatched_warning_to_red_sends_it_to_approval(self, django_capture_on_commit_callbacks):
+        scanner.scan("test_amount")
+        rule = AlertRule.objects.get(code="test_amount")
+        rule.approval_min_level = "red"
+        rule.save()
+        w = raise_warning(amount=150)
+        reviewer = make_staff("450100", REVIEWER + DISPATCHER)
+        services.review(w, reviewer)
+        services.assign(w, reviewer, make_staff("450103", ["alerts.view_warning"]))
+        Application = w.subject_type.model_class()
+        Application.objects.filter(pk=w.subject_id).update(amount=1500)
+        with django_capture_on_commit_callbacks(execute=True):
+            scanner.scan("test_amount")
+        w.refresh_from_db()
+        assert (w.level, w.status) == ("red", "approving")
+        with pytest.raises(TransitionError):  # nobody can take the platform's own step
+            Warning.workflow.apply(w, "require_approval", reviewer)
+
+    def test_rule_edits_need_a_region_wide_editor(self, client):
+        scanner.scan("test_amount")
+        rule = AlertRule.objects.get(code="test_amount")
+        client.force_login(make_staff("450103", ["alerts.view_alertrule", "alerts.change_alertrule"]))
+        assert client.get(reverse("gov:alertrule_edit", args=[rule.pk])).status_code == 403
+        assert client.post(reverse("gov:alertrule_edit", args=[rule.pk]), {"approval_min_level": ""}).status_code == 403
+        client.force_login(make_staff("450000", ["alerts.view_alertrule", "alerts.change_alertrule"]))
+        assert client.get(reverse("gov:alertrule_edit", args=[rule.pk])).status_code == 200
+
+    def test_manual_level_is_fixed_once_reviewed_and_the_form_offers_unit_rules_only(self):
+        from kernel.alerts.views import RegisterForm
+
+        inspector = make_staff("450100", REVIEWER)
+        org = make_enterprise("450103")
+        scanner.scan("test_unit_clue")
+        scanner.scan("test_amount")
+        rule = AlertRule.objects.get(code="test_unit_clue")
+        w = services.register_manual(rule=rule, subject=org, level="yellow", message="群众反映欠薪", user=inspector,
+                                     region=org.region, organisation=org)
+        services.review(w, inspector)
+        with pytest.raises(ValidationError, match="等级只能在审核时调整"):
+            services.edit_manual(w, inspector, level="red")
+        codes = set(RegisterForm(user=inspector).fields["rule"].queryset.values_list("code", flat=True))
+        assert "test_unit_clue" in codes and "test_amount" not in codes
+
+
+@pytest.mark.django_db
+def test_scheduler_runs_the_daily_tasks_in_process(settings):
+    from kernel.core.management.commands.run_scheduler import run_daily
+
+    settings.DAILY_TASKS = ["alerts.scan_all"]
+    result = run_daily()
+    assert "test_amount" in result["alerts.scan_all"]

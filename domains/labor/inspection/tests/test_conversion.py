@@ -221,3 +221,36 @@ def test_kernel_warning_page_links_to_conversion_and_hides_escalate(client):
     actions, hidden = detail_extensions(warning, world.leader)
     assert hidden == {"escalate"} and len(actions) == 1
     assert kernel_page_extension(warning, world.leader)["hide"] == {"escalate"}
+
+
+def test_the_generic_escalation_is_refused_for_a_labour_warning(client):
+    """Only 转立案登记 escalates a labour warning: the generic workflow endpoint would end it with no case."""
+    world = World()
+    warning = world.assigned_warning()
+    login(client, world.leader)
+    client.post(f"/gov/workflow/alerts.warning/{warning.pk}/escalate/", {"comment": "升级"})
+    assert Warning.objects.get(pk=warning.pk).status == "assigned"
+    with pytest.raises(TransitionError, match="转立案登记"):
+        Warning.workflow.apply(warning, "escalate", world.leader, comment="升级")
+    complaint = services.convert_warning(warning, world.leader, comment="核查未解决")
+    assert Warning.objects.get(pk=warning.pk).status == "escalated" and complaint.warning_id == warning.pk
+
+
+def test_grid_workers_register_labour_clues_about_units():
+    """人工/网格登记: the manual-only labour rule is offered for a unit; the scan leaves such warnings alone."""
+    from kernel.alerts import scanner
+    from kernel.alerts.models import AlertRule
+    from kernel.alerts.views import RegisterForm
+
+    from ..reference import load
+
+    world = World()
+    load()
+    rule = AlertRule.objects.get(code="labor_manual_clue")
+    assert rule.approval_min_level == "red" and rule.category == services.LABOUR_CATEGORY
+    assert rule in RegisterForm(user=world.owner).fields["rule"].queryset
+    warning = alert_services.register_manual(rule=rule, subject=world.unit, level="orange", message="工人到网格站反映欠薪",
+                                             user=world.owner, region=world.unit.region, organisation=world.unit)
+    stats = scanner.scan("labor_manual_clue")
+    assert (stats["raised"], stats["released"]) == (0, 0)
+    assert Warning.objects.get(pk=warning.pk).status == "generated"

@@ -19,7 +19,6 @@ from django.utils.html import format_html
 from django.views.generic import TemplateView
 
 from kernel.accounts.models import User
-from kernel.org.models import Region
 from kernel.ui.filters import DateInput, StyledFilterSet
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
@@ -30,6 +29,7 @@ from .. import documents, services
 from ..forms import CloseForm, CommentForm, ComplaintForm, SupervisorForm, apply_errors, people_with
 from ..models import Complaint
 from ..workflows import COMPLAINT, OPEN_STATES
+from .filters import CountyFilterMixin
 
 VIEW, ADD, CHANGE = "labor_inspection.view_complaint", "labor_inspection.add_complaint", "labor_inspection.change_complaint"
 EXPORT = "labor_inspection.export_complaint"
@@ -113,7 +113,7 @@ COMPLAINT_COLUMNS = [
 ]
 
 
-class ComplaintFilter(StyledFilterSet):
+class ComplaintFilter(CountyFilterMixin, StyledFilterSet):
     keyword = django_filters.CharFilter(label="登记编号/被投诉单位", method="search")
     status = django_filters.ChoiceFilter(label="办理状态", choices=COMPLAINT.choices(), empty_label="全部")
     channel = django_filters.ChoiceFilter(label="案件来源", choices=Complaint.Channel.choices, empty_label="全部")
@@ -132,10 +132,7 @@ class ComplaintFilter(StyledFilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        from kernel.org.scope import region_choices
-
         user = getattr(request, "user", None)
-        self.form.fields["region"].choices = [("", "全部")] + region_choices(user, Region.Level.COUNTY)
         self.form.fields["supervisor"].queryset = people_with(VIEW, user)
         self.form.fields["supervisor"].label_from_instance = lambda u: u.display_name
 
@@ -144,11 +141,6 @@ class ComplaintFilter(StyledFilterSet):
 
         value = value.strip()
         return qs.filter(Q(no__iexact=value) | Q(respondent_name__icontains=value))
-
-    def in_region(self, qs, name, value):
-        from kernel.org.scope import in_region_subtree
-
-        return in_region_subtree(qs, value)
 
     def by_due(self, qs, name, value):
         if value == "overdue":

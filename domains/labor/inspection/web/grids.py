@@ -26,6 +26,7 @@ from kernel.ui.tables import Column
 from .. import services
 from ..forms import GridForm, apply_errors
 from ..models import Grid
+from .filters import CountyFilterMixin
 
 VIEW, ADD, CHANGE, DELETE = ("labor_inspection.view_grid", "labor_inspection.add_grid", "labor_inspection.change_grid",
                              "labor_inspection.delete_grid")
@@ -81,26 +82,15 @@ EXPORT_COLUMNS = [c for c in GRID_COLUMNS if c.name in ("name", "head", "contact
                                                         "organisation", "parent")]
 
 
-class GridFilter(StyledFilterSet):
+class GridFilter(CountyFilterMixin, StyledFilterSet):
     name = django_filters.CharFilter(label="网格名称", field_name="region__name", lookup_expr="icontains")
     head = django_filters.CharFilter(label="网格长", lookup_expr="icontains")
-    county = django_filters.ChoiceFilter(label="所属县区", choices=[], method="in_county", empty_label="全部")
+    county = django_filters.ChoiceFilter(label="所属县区", choices=[], method="in_region", empty_label="全部")
+    county_filter = "county"
 
     class Meta:
         model = Grid
         fields = []
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        from kernel.org.scope import region_choices
-
-        self.form.fields["county"].choices = [("", "全部")] + region_choices(getattr(request, "user", None),
-                                                                           Region.Level.COUNTY)
-
-    def in_county(self, qs, name, value):
-        from kernel.org.scope import in_region_subtree
-
-        return in_region_subtree(qs, value)
 
 
 class GridListView(ScopedListView):
@@ -229,7 +219,7 @@ class GridDeleteView(ScopedObjectMixin, EntranceMixin, View):
 
 
 # == grid warning statistics =================================================================================
-class StatsFilter(StyledFilterSet):
+class StatsFilter(CountyFilterMixin, StyledFilterSet):
     """Only its form is used (the statistics aggregate warnings, not grids)."""
 
     county = django_filters.ChoiceFilter(label="所属县区", choices=[], empty_label="全部", method="noop")
@@ -238,16 +228,11 @@ class StatsFilter(StyledFilterSet):
     date_from = django_filters.DateFilter(label="产生日期起", widget=DateInput, method="noop")
     date_to = django_filters.DateFilter(label="产生日期止", widget=DateInput, method="noop")
 
+    county_filter = "county"
+
     class Meta:
         model = Grid
         fields = []
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        from kernel.org.scope import region_choices
-
-        self.form.fields["county"].choices = [("", "全部")] + region_choices(getattr(request, "user", None),
-                                                                           Region.Level.COUNTY)
 
     def noop(self, qs, name, value):
         return qs

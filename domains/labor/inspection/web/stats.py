@@ -593,8 +593,9 @@ class WarningQueryView(QueryTabsMixin, ScopedListView):
         ctx = super().get_context_data(**kwargs)
         org = self.request.GET.get("organisation", "")
         if org.isdigit():
-            ctx["unit_filter"] = (Organisation.all_objects.filter(pk=int(org)).values_list("name", flat=True).first()
-                                  or org)
+            # the name of a unit the user may see; any other id stays a number
+            ctx["unit_filter"] = (Organisation.objects.visible_to(self.request.user).filter(pk=int(org))
+                                  .values_list("name", flat=True).first() or org)
         return ctx
 
 

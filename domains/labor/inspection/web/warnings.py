@@ -28,6 +28,7 @@ from kernel.workflow.views import panel_context
 from .. import services
 from ..forms import ConvertForm, WithdrawForm, apply_errors
 from ..models import Complaint
+from .filters import CountyFilterMixin
 
 VIEW = "alerts.view_warning"
 SECTION = ("劳动监察", None)
@@ -87,7 +88,7 @@ REVIEW_COLUMNS = [
 ]
 
 
-class LabourWarningFilter(StyledFilterSet):
+class LabourWarningFilter(CountyFilterMixin, StyledFilterSet):
     unit = django_filters.CharFilter(label="单位名称", method="by_unit")
     rule = django_filters.ModelChoiceFilter(label="预警事项", empty_label="全部", queryset=AlertRule.objects.filter(
         category=services.LABOUR_CATEGORY).order_by("code"))
@@ -101,21 +102,9 @@ class LabourWarningFilter(StyledFilterSet):
         model = Warning
         fields = []
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        from kernel.org.scope import region_choices
-
-        self.form.fields["region"].choices = [("", "全部")] + region_choices(getattr(request, "user", None),
-                                                                           Region.Level.COUNTY)
-
     def by_unit(self, qs, name, value):
         value = value.strip()
         return qs.filter(Q(organisation__name__icontains=value) | Q(subject_repr__icontains=value))
-
-    def in_region(self, qs, name, value):
-        from kernel.org.scope import in_region_subtree
-
-        return in_region_subtree(qs, value)
 
 
 class LabourWarningListView(ScopedListView):

@@ -1,6 +1,6 @@
 """The periodic work of the platform for a single machine without Celery beat (make run):
-SMS retries and receipts every 30 seconds, warning scans every 10 minutes, settings.DAILY_TASKS once a day. In production the same
-tasks run from Celery beat (CELERY_BEAT_SCHEDULE in settings)."""
+SMS retries and receipts every 30 seconds, warning scans every 10 minutes, settings.DAILY_TASKS once
+a day from 08:00. In production the same tasks run from Celery beat (CELERY_BEAT_SCHEDULE in settings)."""
 import time
 
 from django.core.management.base import BaseCommand
@@ -8,11 +8,10 @@ from django.db import close_old_connections
 
 from kernel.core import context
 
+DAILY_HOUR = 8  # daily tasks (reminders to people) run from 08:00 local time, as Celery beat does
 
-def run_once(scan=True, daily=False):
-    from celery import current_app
-    from django.conf import settings
 
+def run_once(scan=True):
     from kernel.alerts import scanner
     from kernel.notify import services as notify
 
@@ -20,10 +19,18 @@ def run_once(scan=True, daily=False):
         sent = notify.process_outbox()
         receipts = notify.poll_receipts()
         scans = scanner.scan_all() if scan else {}
-        if daily:  # settings.DAILY_TASKS, called in-process (Celery beat runs them at 08:00 in production)
-            for name in settings.DAILY_TASKS:
-                current_app.tasks[name]()
     return sent, receipts, scans
+
+
+def run_daily():
+    """settings.DAILY_TASKS in this process. Outside a Celery worker nothing has imported the apps' tasks
+    modules, so the loader imports them first (the same autodiscovery a worker does)."""
+    from celery import current_app
+    from django.conf import settings
+
+    current_app.loader.import_default_modules()
+    with context.bind(context.RequestContext()):
+        return {name: current_app.tasks[name]() for name in settings.DAILY_TASKS}
 
 
 class Command(BaseCommand):
@@ -40,16 +47,19 @@ class Command(BaseCommand):
         last_scan, last_day = 0.0, None
         while True:
             close_old_connections()
-            now, today = time.monotonic(), timezone.localdate()
+            now, local = time.monotonic(), timezone.localtime()
             scan = once or now - last_scan >= scan_every
-            daily = today != last_day
+            if local.date() != last_day and local.hour >= DAILY_HOUR:
+                last_day = local.date()  # once a day even when a task fails (it logs; tomorrow retries)
+                try:
+                    self.stdout.write(f"每日任务：{run_daily()}")
+                except Exception as exc:
+                    self.stderr.write(f"每日任务出错：{exc}")
             try:
-                sent, receipts, scans = run_once(scan=scan, daily=daily)
+                sent, receipts, scans = run_once(scan=scan)
             except Exception as exc:  # keep the loop alive; the next round retries
                 self.stderr.write(f"定时任务出错：{exc}")
             else:
-                if daily:
-                    last_day = today
                 if scan:
                     last_scan = now
                 if sent or receipts or scans:
