@@ -110,7 +110,9 @@ def annotate_level(queryset, value, rule, op="gte"):
         raise ValueError(op)
     whens = [When(**{f"_alert_measure__{op}": entry["threshold"]}, then=Value(entry["level"]))
              for entry in reversed(rule.levels)]  # the worst level first
-    return queryset.annotate(_alert_measure=value).annotate(
+    # The scanner computes the level from _alert_measure outside the query (see scanner.match_query), so an
+    # expensive measure runs once a subject; alert_level stays for anyone reading the queryset itself.
+    return queryset.annotate(_alert_measure=value, _alert_op=Value(op, output_field=CharField())).annotate(
         alert_level=Case(*whens, default=Value(None), output_field=CharField()))
 
 

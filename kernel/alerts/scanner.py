@@ -26,6 +26,37 @@ def _now_param():
     return timezone.now()
 
 
+SQL_OPS = {"gte": ">=", "gt": ">", "lt": "<", "lte": "<="}
+
+
+def match_query(matches, rule):
+    """SQL and params of the matching subjects with columns pk, alert_level, alert_region, alert_org,
+    alert_repr, alert_value.
+
+    A rule that measures with registry.annotate_level gets its level computed here, outside its query,
+    from the measure column: inside, Django repeats the measure in every WHEN and again in the filter, and
+    an expensive measure (correlated sums over payroll and bank flows) then runs seven times a subject.
+    On PostgreSQL "OFFSET 0" keeps the inner query from being flattened into the outer one (which would
+    put the repeated expressions back)."""
+    annotations = matches.query.annotations
+    if "_alert_measure" not in annotations or "_alert_op" not in annotations or not rule.levels:
+        qs = matches.filter(alert_level__isnull=False).values_list(
+            "pk", "alert_level", "alert_region", "alert_org", "alert_repr", "alert_value")
+        return qs.query.sql_with_params()
+    op = SQL_OPS[annotations["_alert_op"].value]
+    inner_sql, inner_params = matches.values_list(
+        "pk", "_alert_measure", "alert_region", "alert_org", "alert_repr", "alert_value").query.sql_with_params()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    whens, params = [], []
+    for entry in reversed(rule.levels):  # the worst level first
+        whens.append(f"WHEN i.\"_alert_measure\" {op} %s THEN %s")
+        params += [entry["threshold"], entry["level"]]
+    level = "CASE " + " ".join(whens) + " END"
+    sql = (f'SELECT i."pk", {level} AS "alert_level", i."alert_region", i."alert_org", i."alert_repr", '
+           f'i."alert_value" FROM ({inner_sql}{fence}) i')
+    return f'SELECT * FROM ({sql}) l WHERE l."alert_level" IS NOT NULL', tuple(params) + tuple(inner_params)
+
+
 def scan(code, now=None) -> dict:
     """Scan one rule; returns {"matched", "raised", "changed", "released", "seconds"}."""
     started = timezone.now()
@@ -37,9 +68,7 @@ def scan(code, now=None) -> dict:
     scan_id = uuid.uuid4().hex
     warning_ct = ContentType.objects.get_for_model(Warning).pk
     subject_ct = rule.subject_type_id
-    qs = (d.matches(rule).filter(alert_level__isnull=False)
-          .values_list("pk", "alert_level", "alert_region", "alert_org", "alert_repr", "alert_value"))
-    match_sql, match_params = qs.query.sql_with_params()
+    match_sql, match_params = match_query(d.matches(rule), rule)
     tmp = f"zw_alert_scan_{scan_id[:16]}"
     levels = rule.level_codes()
     rank_sql = "CASE {col} " + " ".join(f"WHEN '{lv}' THEN {i + 1}" for i, lv in enumerate(levels)) + " ELSE 0 END"
