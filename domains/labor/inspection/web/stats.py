@@ -16,6 +16,7 @@
 
 Every figure comes from domains.labor.inspection.stats over labour_warnings(user) (Warning.objects.visible_to)
 and Complaint.objects.visible_to(user), cached until a table it reads changes (kernel.core.cache.versioned)."""
+import functools
 import hashlib
 from urllib.parse import urlencode
 
@@ -148,17 +149,23 @@ EMPTY_FILTERS = {"date_from": None, "date_to": None, "region": None, "level": ""
 WARNING_FILTERS = ("date_from", "date_to", "region", "level", "rule", "status", "origin")
 
 
+@functools.cache
+def _path(url_name):
+    """A parameterless page's path, reversed once a process (the statistics page links hundreds of figures)."""
+    return reverse(url_name)
+
+
 def query_url(**params):
     """The warning query (预警信息查询) with these filters."""
     query = urlencode({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
                        if v not in (None, "")})
-    return reverse("gov:labor_stats_warnings") + (f"?{query}" if query else "")
+    return _path("gov:labor_stats_warnings") + (f"?{query}" if query else "")
 
 
 def complaints_url(**params):
     query = urlencode({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
                        if v not in (None, "")})
-    return "/gov/labor/complaints/" + (f"?{query}" if query else "")
+    return _path("gov:labor_complaint_list") + (f"?{query}" if query else "")
 
 
 class StatsView(EntranceMixin, TemplateView):
