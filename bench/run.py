@@ -44,7 +44,7 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per scenario (default 3)")
     p.add_argument("--workers", type=int, default=2 * cores + 1,
                    help=f"gunicorn sync workers (default 2*cores+1 = {2 * cores + 1})")
-    p.add_argument("--scenarios", default="bare,bare_auth,org_list,org_list_name,hazard_list",
+    p.add_argument("--scenarios", default="bare,bare_auth,org_list,org_list_name,hazard_list,labor_stats",
                    help=f"comma-separated, from: {', '.join(load.SCENARIOS)}")
     p.add_argument("--skip-seed", action="store_true", help="do not check or seed the data (migrate still runs)")
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
