@@ -2,8 +2,10 @@
 {% include %} per cell cost more than the rest of the page (about 30 ms a request)."""
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+MUTED = mark_safe(' class="text-muted"')
 
 
 @register.simple_tag
@@ -12,4 +14,4 @@ def stat_n(n, url=None, attr="n"):
     attr = attr or "n"
     if url and n:
         return format_html('<a href="{}" data-{}="{}">{}</a>', url, attr, n, n)
-    return format_html('<span data-{}="{}"{}>{}</span>', attr, n, "" if n else format_html(' class="text-muted"'), n)
+    return format_html('<span data-{}="{}"{}>{}</span>', attr, n, "" if n else MUTED, n)
