@@ -124,7 +124,12 @@ def register_manual(*, rule, subject, level, message, user, region, organisation
 
 @transaction.atomic
 def edit_manual(warning, user, *, message=None, level=None):
-    """Content of a manual warning may be corrected; an automatic warning's content may not."""
+    """Content of a manual warning may be corrected (by its registrant or a reviewer of its region); an
+    automatic warning's content may not."""
+    if not Warning.objects.visible_to(user).filter(pk=warning.pk).exists():
+        raise ValidationError("该预警不在您的管辖范围内")
+    if warning.created_by_id != user.pk and not user.has_perm("alerts.review_warning"):
+        raise ValidationError("只有登记人或审核人可以修改预警内容")
     if warning.origin != Warning.Origin.MANUAL:
         raise ValidationError("系统自动产生的预警内容不能修改")
     if not warning.is_open:

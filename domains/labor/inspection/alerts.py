@@ -320,8 +320,29 @@ class WageAmountAbnormal(LabourRule):
 
 
 # == c. wage special accounts ==========================================================================
+class AccountRule(LabourRule):
+    """A wage special-account rule (§A1 (1) c): "warnings are generated synchronously, and regulators and
+    enterprises are notified": the regulators by the review to-do, the enterprise (the warning's unit: the
+    general contractor, or the account's opener) by SMS to its contact phone at each new or higher level."""
+
+    def on_scan(self, rule, raised, changed):
+        from kernel.notify import services as notify
+
+        if not rule.notify_sms:
+            return
+        for w in (raised | changed).filter(organisation__isnull=False).select_related("organisation", "region"):
+            phone = w.organisation.contact_phone
+            if not notify.PHONE.match((phone or "").strip()):
+                continue  # no mobile number on file: the to-do and the unit's page still show it
+            notify.send_sms(phone, "labor_account_warning",
+                            {"unit": w.organisation.name, "subject": w.subject_repr, "rule": rule.name,
+                             "level": w.level_label},
+                            key=f"labor_account_warning:{w.pk}:{w.level}", region=w.region,
+                            related=f"alerts.warning:{w.pk}")
+
+
 @register
-class PayrollFlowMismatch(LabourRule):
+class PayrollFlowMismatch(AccountRule):
     code = "labor_payroll_flow_mismatch"
     name = "工资表与专用账户代发流水不符"
     description = ("逐月比较工资表实发合计与该项目工资专用账户“工资代发”流水（按工资所属月份）合计，偏差率=|两者之差|÷"
@@ -369,7 +390,7 @@ class PayrollFlowMismatch(LabourRule):
 
 
 @register
-class AccountOpener(LabourRule):
+class AccountOpener(AccountRule):
     code = "labor_account_opener"
     name = "专用账户开户单位不是施工总承包单位"
     description = ("正常状态的农民工工资专用账户，开户单位不是项目的施工总承包单位。按风险分值分级：开户单位是本项目的"
@@ -394,7 +415,7 @@ class AccountOpener(LabourRule):
 
 
 @register
-class AppropriationShort(LabourRule):
+class AppropriationShort(AccountRule):
     code = "labor_appropriation_short"
     name = "人工费用拨付不足"
     description = ("应拨人工费用 = 中标合同价（万元）×10000 × 约定人工费用比例 × 工期进度，工期进度 = min(1, "
@@ -434,7 +455,7 @@ class AppropriationShort(LabourRule):
 
 
 @register
-class AccountBalance(LabourRule):
+class AccountBalance(AccountRule):
     code = "labor_account_balance"
     name = "专用账户余额异常"
     description = ("正常状态的工资专用账户余额不足以支付下月工资：以项目最近一个月工资表应发合计为下月工资估算，"

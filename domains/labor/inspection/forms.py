@@ -252,3 +252,20 @@ class WithdrawForm(StyledForm):
     comment = forms.CharField(label="撤回理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": "请填写撤回理由"})
 
+
+
+class EditManualForm(StyledForm):
+    """人工登记预警的修改: the content always, the level until it is reviewed (kernel.alerts.services.edit_manual)."""
+
+    message = forms.CharField(label="预警内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": "请填写预警内容"})
+    level = forms.ChoiceField(label="等级", choices=())
+
+    def __init__(self, *args, warning=None, **kwargs):
+        from kernel.alerts.models import LEVEL_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(c, LEVEL_LABELS.get(c, c)) for c in warning.rule.level_codes()]
+        if warning.status != "generated":
+            self.fields["level"].disabled = True
+            self.fields["level"].help_text = "已审核的预警，等级只能在审核时调整"

@@ -47,6 +47,8 @@ ROLES = {
         "维护预警模型的条件和阈值、网格"),
 }
 SMS_TEMPLATES = [
+    ("labor_account_warning", "工资专用账户预警告知",
+     "{unit}：{subject}触发{level}预警（{rule}），请核查农民工工资专用账户并及时整改，劳动保障监察机构将跟踪处置。"),
     ("labor_case_overdue", "案件督办提醒", "案件{no}（{respondent}）{what}期限为{due}，现已{state}，请督办。"),
 ]
 

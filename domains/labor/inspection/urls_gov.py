@@ -21,6 +21,7 @@ urlpatterns = [
     path("warnings/<int:pk>/", warnings.LabourWarningDetailView.as_view(), name="labor_warning_detail"),
     path("warnings/<int:pk>/convert/", warnings.ConvertView.as_view(), name="labor_warning_convert"),
     path("warnings/<int:pk>/withdraw/", warnings.WithdrawView.as_view(), name="labor_warning_withdraw"),
+    path("warnings/<int:pk>/edit/", warnings.EditManualView.as_view(), name="labor_warning_edit"),
     # statistics pages: owned by the statistics module (web/urls_stats.py)
     path("", include("domains.labor.inspection.web.urls_stats")),
 ]

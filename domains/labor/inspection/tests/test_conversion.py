@@ -254,3 +254,41 @@ def test_grid_workers_register_labour_clues_about_units():
     stats = scanner.scan("labor_manual_clue")
     assert (stats["raised"], stats["released"]) == (0, 0)
     assert Warning.objects.get(pk=warning.pk).status == "generated"
+
+
+def test_batch_release_of_disposed_warnings_keeps_the_record(w, client):
+    """预警解除: resolved warnings released in batch, each with its log row; one not yet disposed is refused."""
+    from kernel.workflow.models import TransitionLog
+
+    handled = w.assigned_warning()
+    alert_services.handle(handled, w.qx, disposition_type="patrol", result="已巡查，工资已发放")
+    pending = w.assigned_warning(subject=_second_unit(w))
+    login(client, w.owner)  # a grid owner may not release
+    assert client.post(reverse("gov:labor_warning_batch"), {"ids": [handled.pk], "action": "release"}).status_code == 403
+    login(client, w.qx2)
+    client.post(reverse("gov:labor_warning_batch"), {"ids": [handled.pk, pending.pk], "action": "release",
+                                                     "comment": "已核实解决"})
+    released = Warning.objects.get(pk=handled.pk)
+    assert (released.status, released.release_type) == ("released", "batch")
+    assert Warning.objects.get(pk=pending.pk).status == "assigned"
+    assert TransitionLog.objects.filter(object_id=str(handled.pk), transition="release").exists()
+
+
+def test_a_manual_warning_is_edited_on_its_page_and_an_automatic_one_is_not(w, client):
+    manual = w.manual_warning(level="yellow")
+    automatic = w.auto_warning(subject=_second_unit(w))
+    login(client, w.qx)
+    assert "edit-form" in client.get(reverse("gov:labor_warning_detail", args=[manual.pk])).content.decode()
+    assert "edit-form" not in client.get(reverse("gov:labor_warning_detail", args=[automatic.pk])).content.decode()
+    client.post(reverse("gov:labor_warning_edit", args=[manual.pk]), {"message": "网格员核实：拖欠4个月工资",
+                                                                     "level": "orange"})
+    manual.refresh_from_db()
+    assert (manual.message, manual.level) == ("网格员核实：拖欠4个月工资", "orange")
+    assert ChangeLog.objects.filter(object_id=str(manual.pk)).exists()
+    bad = client.post(reverse("gov:labor_warning_edit", args=[manual.pk]), {"message": "", "level": "orange"})
+    assert bad.status_code == 400 and "请填写预警内容" in bad.content.decode()
+    response = client.post(reverse("gov:labor_warning_edit", args=[automatic.pk]), {"message": "改", "level": "red"})
+    assert response.status_code == 400 and "不能修改" in response.content.decode()
+    assert Warning.objects.get(pk=automatic.pk).message == automatic.message
+    login(client, w.lz)  # another city
+    assert client.post(reverse("gov:labor_warning_edit", args=[manual.pk]), {"message": "x", "level": "red"}).status_code == 404

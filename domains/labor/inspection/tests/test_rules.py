@@ -666,3 +666,22 @@ def test_a_malformed_parameter_falls_back_to_its_default():
         rule.params = {"min_workers": bad}
         rule.save()
         assert levels("labor_attendance_stale") == {stale.pk: "yellow"}
+
+
+def test_special_account_warnings_are_sent_to_the_enterprise_once_per_level(django_capture_on_commit_callbacks):
+    """§A1 (1) c: account warnings notify the enterprise (SMS to the unit's contact) at each new or higher level."""
+    from domains.labor.inspection.reference import load
+    from kernel.notify.models import SmsMessage
+
+    load()  # the SMS template
+    unrelated, = build(plan(opener="unrelated"))
+    opener = account(unrelated).opener
+    opener.contact_phone = "13977100088"
+    opener.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        scanner.scan("labor_account_opener")
+    with django_capture_on_commit_callbacks(execute=True):
+        scanner.scan("labor_account_opener")  # nothing new: no second SMS
+    sms = SmsMessage.objects.filter(phone="13977100088")
+    assert sms.count() == 1
+    assert opener.name in sms.get().content and "红色" in sms.get().content

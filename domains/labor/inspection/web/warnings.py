@@ -26,7 +26,7 @@ from kernel.workflow.engine import TransitionError
 from kernel.workflow.views import panel_context
 
 from .. import services
-from ..forms import ConvertForm, WithdrawForm, apply_errors
+from ..forms import ConvertForm, EditManualForm, WithdrawForm, apply_errors
 from ..models import Complaint
 from .filters import CountyFilterMixin
 
@@ -133,31 +133,36 @@ class LabourWarningListView(ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_review"] = self.request.user.has_perm("alerts.review_warning")
+        ctx["can_release"] = self.request.user.has_perm("alerts.release_warning")
         ctx["levels"] = LEVELS
         return ctx
 
 
 class LabourBatchView(EntranceMixin, View):
-    """Batch review (with an optional level change) of labour warnings: kernel.alerts.services.batch."""
+    """Batch review (with an optional level change) or batch release (批量解除, after disposition) of labour
+    warnings: kernel.alerts.services.batch, the same checks per record and a result per record."""
 
-    permission_required = (VIEW, "alerts.review_warning")
+    permission_required = VIEW
 
     def post(self, request):
+        action = request.POST.get("action", "review")
+        if action not in ("review", "release") or not request.user.has_perm(f"alerts.{action}_warning"):
+            raise PermissionDenied("您没有该批量操作的权限")
         ids = [i for i in request.POST.getlist("ids") if i.isdigit()][:500]
         warnings = list(services.labour_warnings(request.user).filter(pk__in=ids).select_related("rule"))
         if not warnings:
             messages.error(request, "请勾选要审核的预警")
             return redirect("gov:labor_warning_list")
         kwargs = {"comment": request.POST.get("comment", "")}
-        level = request.POST.get("level")
+        level = request.POST.get("level") if action == "review" else ""
         if level:
             if level not in dict(LEVELS):
                 messages.error(request, "请选择有效的预警等级")
                 return redirect("gov:labor_warning_list")
             kwargs["level"] = level
-        results = alert_services.batch(warnings, "review", request.user, **kwargs)
+        results = alert_services.batch(warnings, action, request.user, **kwargs)
         ok = sum(1 for _, good, _ in results if good)
-        messages.success(request, f"批量审核：成功{ok}条，失败{len(results) - ok}条"
+        messages.success(request, f"批量{'审核' if action == 'review' else '解除'}：成功{ok}条，失败{len(results) - ok}条"
                          + (f"（等级调整为{LEVEL_LABELS[level]}）" if level else ""))
         for w, good, msg in results:
             if not good:
@@ -196,7 +201,7 @@ class LabourWarningDetailView(ScopedDetailView):
     def get_title(self):
         return f"欠薪预警：{unit_name(self.get_object())}"
 
-    def get_context_data(self, convert_form=None, withdraw_form=None, **kwargs):
+    def get_context_data(self, convert_form=None, withdraw_form=None, edit_form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
         w, user = self.get_object(), self.request.user
         ctx.update(panel_context(w, user))
@@ -213,6 +218,10 @@ class LabourWarningDetailView(ScopedDetailView):
         can_withdraw = (w.origin == Warning.Origin.MANUAL and w.created_by_id == user.pk
                         and "withdraw" in {t.name for t in Warning.workflow.available(w, user)})
         ctx["withdraw_form"] = withdraw_form or (WithdrawForm() if can_withdraw else None)
+        can_edit = (w.origin == Warning.Origin.MANUAL and w.is_open
+                    and (w.created_by_id == user.pk or user.has_perm("alerts.review_warning")))
+        ctx["edit_form"] = edit_form or (EditManualForm(warning=w, initial={"message": w.message, "level": w.level})
+                                         if can_edit else None)
         return ctx
 
 
@@ -261,6 +270,28 @@ class WithdrawView(LabourWarningDetailView):
                 return redirect("gov:labor_warning_detail", pk=w.pk)
         del self._object
         return self.render_to_response(self.get_context_data(withdraw_form=form), status=400)
+
+
+class EditManualView(LabourWarningDetailView):
+    """POST /gov/labor/warnings/<pk>/edit/: correct a manual warning (automatic ones cannot be edited)."""
+
+    def get(self, request, pk):
+        return redirect("gov:labor_warning_detail", pk=pk)
+
+    def post(self, request, pk):
+        w = self.get_object()
+        form = EditManualForm(request.POST, warning=w, initial={"level": w.level})
+        if form.is_valid():
+            level = form.cleaned_data["level"] if w.status == "generated" else None
+            try:
+                alert_services.edit_manual(w, request.user, message=form.cleaned_data["message"], level=level)
+            except (ValidationError, PermissionDenied) as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "预警内容已修改")
+                return redirect("gov:labor_warning_detail", pk=w.pk)
+        del self._object
+        return self.render_to_response(self.get_context_data(edit_form=form), status=400)
 
 
 def kernel_page_extension(warning, user):
