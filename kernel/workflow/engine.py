@@ -253,6 +253,9 @@ class WorkflowModel(models.Model):
 
     workflow: Workflow = None
     initial_states: tuple[str, ...] = ()  # besides workflow.initial, states a record may be created in
+    # False: transitions only through the domain's services and pages (they do work of their own, e.g.
+    # close a supervision to-do or store a reason), never through the generic /gov/workflow/ endpoint
+    generic_transitions = True
 
     class Meta:
         abstract = True

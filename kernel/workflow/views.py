@@ -55,8 +55,8 @@ def transition_view(request, model, pk, name):
         model_cls = apps.get_model(model)
     except (LookupError, ValueError):
         raise Http404("对象类型不存在") from None
-    if not issubclass(model_cls, WorkflowModel):
-        raise Http404("该对象没有流程")
+    if not issubclass(model_cls, WorkflowModel) or not model_cls.generic_transitions:
+        raise Http404("该对象没有可直接办理的流程")
     obj = model_cls.objects.visible_to(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404("记录不存在或不在您的管辖范围内")

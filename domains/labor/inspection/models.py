@@ -67,6 +67,7 @@ class Complaint(WorkflowModel, BusinessModel):
 
     scope_fields = {"region": "region", "organisation": "respondent", "owner": "created_by"}
     workflow = workflows.COMPLAINT
+    generic_transitions = False  # the case services keep supervision to-dos and reasons in step
 
     no = models.CharField("登记编号", max_length=30, unique=True)
     channel = models.CharField("案件来源", max_length=10, choices=Channel.choices)

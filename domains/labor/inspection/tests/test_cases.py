@@ -414,3 +414,16 @@ def test_demo_cases_cover_every_state_with_overdue_ones_and_reseeding_adds_nothi
     before = (Complaint.objects.count(), Grid.objects.count())
     assert demo_cases.seed(1, io.StringIO()) == "网格0个，投诉举报案件0件"
     assert (Complaint.objects.count(), Grid.objects.count()) == before
+
+
+def test_cases_move_only_through_their_own_pages():
+    """The generic workflow endpoint would skip the case services (supervision to-dos, extension reason)."""
+    from django.test import Client
+
+    w = World()
+    complaint = w.register()
+    client = Client()
+    client.force_login(w.qx)
+    response = client.post(f"/gov/workflow/labor_inspection.complaint/{complaint.pk}/accept/", {"comment": "受理"})
+    assert response.status_code == 404
+    assert Complaint.objects.get(pk=complaint.pk).status == "registered"
