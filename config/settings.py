@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "domains.special_equipment.hazards",
     "domains.labor.monitoring",
     "domains.labor.inspection",
+    "domains.gov_services.one_window",
     "integrations.sms",
     "kernel.ui",
 ]

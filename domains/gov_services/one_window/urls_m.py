@@ -1,0 +1,8 @@
+"""Pages of the one-window system in the m entrance (each part's own url module)."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("domains.gov_services.one_window.web.urls_catalogue_m")),
+    path("", include("domains.gov_services.one_window.web.urls_appointments_m")),
+    path("", include("domains.gov_services.one_window.web.urls_acceptance_m")),
+]
