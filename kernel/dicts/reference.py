@@ -23,6 +23,7 @@ TABLES = {
     "agency_type": ("部门类型", "", [
         ("market", "市场监督管理"), ("hrss", "人力资源和社会保障"), ("tax", "税务"),
         ("gov_service", "政务服务"), ("housing", "住房和城乡建设"), ("public_security", "公安"),
+        ("provident_fund", "住房公积金管理"), ("development_reform", "发展和改革"),
     ]),
     "institution_type": ("技术机构类型", "", [
         ("inspection", "检验检测机构"), ("self_testing", "自行检测单位"), ("maintenance", "维护保养单位"),

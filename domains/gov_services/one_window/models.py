@@ -217,6 +217,7 @@ class Case(WorkflowModel, BusinessModel):
     scope_fields = {"region": "region", "organisation": "applicant_org", "owner": "applicant_user"}
     workflow = workflows.CASE
     initial_states = ("accepted",)  # registered at the window: accepted from the start
+    generic_transitions = False  # dispatch and callbacks belong to the department exchange's services
 
     no = models.CharField("申报号", max_length=30, unique=True)
     matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.PROTECT, related_name="cases")
