@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "domains.labor.monitoring",
     "domains.labor.inspection",
     "domains.gov_services.one_window",
+    "domains.gov_services.exchange",
+    "domains.gov_services.citizen",
     "integrations.sms",
     "kernel.ui",
 ]

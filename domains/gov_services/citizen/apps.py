@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CitizenConfig(AppConfig):
+    """The applicant's side of the one-window system: online application, the personal centre (my
+    appointments, my cases, messages, addresses, consultations, licences), my proofs (我的证明) with QR
+    codes, delivery and pickup, and satisfaction evaluation (好差评)."""
+    name = "domains.gov_services.citizen"
+    label = "gs_citizen"
+    verbose_name = "政务服务个人中心"
+    url_prefix = "gs"
+    entrance_urls = {}
+
+    def ready(self):
+        pass

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    """Dispatch of one-window cases to the department business systems and their callbacks (数据分发及
+    跟踪, seed 002 §2.4.8): a front-end database per department, a notification call, the shadow table
+    (影子表), the recovery scan of lost notifications, pre-acceptance (预受理)."""
+    name = "domains.gov_services.exchange"
+    label = "gs_exchange"
+    verbose_name = "部门业务系统对接"
+    url_prefix = "gs"
+    entrance_urls = {}
+
+    def ready(self):
+        pass
