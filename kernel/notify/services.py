@@ -209,3 +209,15 @@ def notify_many(notices) -> int:
 
 def unread_count(user) -> int:
     return InAppMessage.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def record_as_history(since, days_ago=2):
+    """Demo data: the SMS queued since `since` become history, sent `days_ago` days ago (gateway "demo"), so
+    that they neither reach the SMS platform now nor use up today's per-phone limits of the demo phones."""
+    import datetime
+
+    then = timezone.now() - datetime.timedelta(days=days_ago)
+    seeded = SmsMessage.objects.filter(created_at__gte=since)
+    seeded.filter(status=SmsMessage.Status.PENDING).update(status=SmsMessage.Status.SENT, gateway="demo",
+                                                           last_error="")
+    return seeded.update(sent_at=then, created_at=then, next_attempt_at=then)

@@ -9,7 +9,13 @@ class CitizenConfig(AppConfig):
     label = "gs_citizen"
     verbose_name = "政务服务个人中心"
     url_prefix = "gs"
-    entrance_urls = {}
+    entrance_urls = {"m": "domains.gov_services.citizen.web.urls_m",
+                     "gov": "domains.gov_services.citizen.web.urls_gov"}
 
     def ready(self):
-        pass
+        from . import menus, services  # noqa: F401
+
+    def load_reference(self):
+        from .reference import load
+
+        return load()

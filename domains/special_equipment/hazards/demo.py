@@ -20,6 +20,7 @@ from django.utils import timezone
 from kernel.accounts.models import Role, User
 from kernel.core import context
 from kernel.core.bulk import bulk_insert
+from kernel.notify import services as notify_services
 from kernel.org.models import Organisation, Region
 
 from . import services
@@ -383,18 +384,6 @@ def _pending_report(story):
     s.made += 1
 
 
-def _as_history(since):
-    """The scenario's SMS are demo history: recorded as sent two days ago, so that they neither reach
-    the simulator now nor use up today's per-phone limits of the demo accounts' phones."""
-    from kernel.notify.models import SmsMessage
-
-    then = timezone.now() - datetime.timedelta(days=2)
-    seeded = SmsMessage.objects.filter(created_at__gte=since)
-    seeded.filter(status=SmsMessage.Status.PENDING).update(status=SmsMessage.Status.SENT, gateway="demo",
-                                                           last_error="")
-    return seeded.update(sent_at=then, created_at=then, next_attempt_at=then)
-
-
 def scan_deadlines():
     """Run the deadline warning scan once, as the scheduler would (warnings, their to-dos and SMS)."""
     from kernel.alerts import scanner
@@ -415,6 +404,6 @@ def seed(scale, out):
     if volume or scenario:
         stats = scan_deadlines()
         scanned = f"；期限预警扫描新增{stats.get('raised', 0)}条"
-        _as_history(started)
+        notify_services.record_as_history(started)
     return (f"重大事故隐患{volume}条（批量），演示流程新增{scenario}条；投诉{Complaint.objects.count()}条，"
             f"一般隐患{GeneralHazard.objects.count()}条{scanned}")
