@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "domains.gov_services.exchange",
     "domains.gov_services.citizen",
     "integrations.sms",
+    "integrations.department_sim",
     "kernel.ui",
 ]
 
@@ -235,10 +236,14 @@ CELERY_BEAT_SCHEDULE = {
     "sms-outbox": {"task": "notify.process_outbox", "schedule": 30.0},
     "sms-receipts": {"task": "notify.poll_sms_receipts", "schedule": 60.0},
     "alert-scans": {"task": "alerts.scan_all", "schedule": 600.0},
+    # one-window exchange: re-send unacknowledged dispatches, take in callbacks whose notification was lost
+    "gs-exchange-scan": {"task": "gs_exchange.scan", "schedule": 300.0},
 }
 # Once a day at 08:00 Beijing time (reminders people should get in office hours); run_scheduler runs
 # them at its first round of each day.
 DAILY_TASKS = ["labor.guarantee_reminders"]
+# Beside the warning scans, every scan round of run_scheduler (Celery beat runs them on their own schedule).
+ROUND_TASKS = ["gs_exchange.scan"]
 CELERY_BEAT_SCHEDULE.update({f"daily-{name}": {"task": name, "schedule": crontab(hour=8, minute=0)}
                              for name in DAILY_TASKS})
 

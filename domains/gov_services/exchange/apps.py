@@ -8,8 +8,15 @@ class ExchangeConfig(AppConfig):
     name = "domains.gov_services.exchange"
     label = "gs_exchange"
     verbose_name = "部门业务系统对接"
-    url_prefix = "gs"
-    entrance_urls = {}
+    url_prefix = "gs/exchange"
+    entrance_urls = {"public": "domains.gov_services.exchange.urls_public"}
 
     def ready(self):
-        pass
+        from kernel.files.purposes import MB, register_purpose
+
+        register_purpose("gs_exchange_file", "部门回传材料及结果文件", ["image", "pdf"], 20 * MB)
+
+    def load_reference(self):
+        from .reference import load
+
+        return load()

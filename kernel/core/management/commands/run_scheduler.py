@@ -12,6 +12,8 @@ DAILY_HOUR = 8  # daily tasks (reminders to people) run from 08:00 local time, a
 
 
 def run_once(scan=True):
+    from django.conf import settings
+
     from kernel.alerts import scanner
     from kernel.notify import services as notify
 
@@ -19,18 +21,26 @@ def run_once(scan=True):
         sent = notify.process_outbox()
         receipts = notify.poll_receipts()
         scans = scanner.scan_all() if scan else {}
+        if scan:
+            run_tasks(settings.ROUND_TASKS)
     return sent, receipts, scans
 
 
-def run_daily():
-    """settings.DAILY_TASKS in this process. Outside a Celery worker nothing has imported the apps' tasks
+def run_tasks(names):
+    """Celery tasks by name, in this process. Outside a Celery worker nothing has imported the apps' tasks
     modules, so the loader imports them first (the same autodiscovery a worker does)."""
     from celery import current_app
-    from django.conf import settings
 
     current_app.loader.import_default_modules()
+    return {name: current_app.tasks[name]() for name in names}
+
+
+def run_daily():
+    """settings.DAILY_TASKS in this process."""
+    from django.conf import settings
+
     with context.bind(context.RequestContext()):
-        return {name: current_app.tasks[name]() for name in settings.DAILY_TASKS}
+        return run_tasks(settings.DAILY_TASKS)
 
 
 class Command(BaseCommand):
