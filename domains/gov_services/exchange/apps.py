@@ -9,14 +9,21 @@ class ExchangeConfig(AppConfig):
     label = "gs_exchange"
     verbose_name = "部门业务系统对接"
     url_prefix = "gs/exchange"
-    entrance_urls = {"public": "domains.gov_services.exchange.urls_public"}
+    entrance_urls = {"gov": "domains.gov_services.exchange.urls_gov",
+                     "public": "domains.gov_services.exchange.urls_public"}
 
     def ready(self):
         from kernel.files.purposes import MB, register_purpose
 
         register_purpose("gs_exchange_file", "部门回传材料及结果文件", ["image", "pdf"], 20 * MB)
+        from . import menus  # noqa: F401
 
     def load_reference(self):
         from .reference import load
 
         return load()
+
+    def seed_demo(self, scale, out):
+        from .demo import seed
+
+        return seed(scale, out)

@@ -249,6 +249,10 @@ def _apply(case, system, version, stage, row, source):
         if case.applicant_phone:
             send_sms(case.applicant_phone, template, params, key=f"gs_exchange:{case.no}:{version}:{stage}",
                      region=case.region, related=f"gs_window.case:{case.pk}")
+        if stage == S.COMPLETE:  # a joint-approval project completes with its last case (联合审批)
+            from domains.gov_services.one_window.joint import complete_hook
+
+            complete_hook(case)
 
 
 # -- recovery scan ---------------------------------------------------------------------------------
@@ -272,3 +276,33 @@ def recover() -> dict:
             if notify(shadow):
                 counts["renotified"] += 1
     return counts
+
+
+# == staff pages ==
+def save_system(system, *, secret="", user=None) -> DepartmentSystem:
+    """Create or edit a department system from the staff form (secret: write-only, blank keeps the old one);
+    records the change (the secret never appears in the audit row) and makes sure its front-end database exists."""
+    from kernel.audit.services import record_change
+
+    fields = ("code", "name", "department_id", "notify_url", "active")
+    creating = system.pk is None
+    before = None
+    if not creating:
+        old = DepartmentSystem.objects.get(pk=system.pk)
+        before = {f: getattr(old, f) for f in fields}
+        if old.code != system.code:
+            raise ValidationError({"code": "系统代码创建后不能修改"})
+    if secret:
+        before and before.update(secret="******")
+        system.set_secret(secret)
+    elif creating:
+        raise ValidationError({"secret": "请填写共享密钥"})
+    with transaction.atomic():
+        system.full_clean()
+        system.save()
+        after = {f: getattr(system, f) for f in fields}
+        if secret and not creating:
+            after["secret"] = "已更换"
+        record_change(system, "create" if creating else "update", before, after)
+    FrontDB(system.code).ensure()
+    return system

@@ -15,6 +15,9 @@ class OneWindowConfig(AppConfig):
 
     def ready(self):
         from . import alerts, menus_acceptance, menus_appointments, menus_catalogue  # noqa: F401
+        from .joint import register as register_joint
+
+        register_joint()  # the signed inbound endpoints gs.pre_acceptance and gs.dual_notification
 
     def load_reference(self):
         from .reference import load

@@ -23,7 +23,10 @@ SMS_TEMPLATES = [
 
 
 def load():
+    from .joint import load as load_joint
+
     load_roles(ROLES)
     for code, name, text in SMS_TEMPLATES:
         SmsTemplate.objects.get_or_create(code=code, defaults={"name": name, "content": text})
+    load_joint()  # the department pusher role and the joint-approval SMS template
     return f"角色{len(ROLES)}个，短信模板{len(SMS_TEMPLATES)}个"

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("domains.gov_services.one_window.web.urls_catalogue_gov")),
     path("", include("domains.gov_services.one_window.web.urls_appointments_gov")),
     path("", include("domains.gov_services.one_window.web.urls_acceptance_gov")),
+    path("", include("domains.gov_services.one_window.web.urls_joint_gov")),
 ]

@@ -345,6 +345,9 @@ class CaseDetailView(ScopedDetailView):
         ctx["promised_left"] = services.working_days_left(case.promised_due)
         ctx["statutory_left"] = services.working_days_left(case.statutory_due)
         ctx["category_label"] = Category(case.matter.category).label
+        from domains.gov_services.exchange.web.case import exchange_context  # dispatch to the departments
+
+        ctx.update(exchange_context(case, user))
         return ctx
 
 
