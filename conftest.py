@@ -34,6 +34,27 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_front_databases(settings, tmp_path):
+    """The department front-end databases of the one-window exchange live outside Django's test transaction
+    (their own connection: SQLite files, PostgreSQL schemas), so each test gets its own directory and the
+    schemas a test created are dropped after it (a demo seeded by one test must not show in the next)."""
+    from domains.gov_services.exchange.frontdb import FrontDB
+
+    settings.GS_FRONTDB_DIR = str(tmp_path / "frontdb")
+    created, original = [], FrontDB.ensure
+
+    def ensure(self):
+        created.append(self.code)
+        return original(self)
+
+    FrontDB.ensure = ensure
+    yield
+    FrontDB.ensure = original
+    for code in dict.fromkeys(created):
+        FrontDB(code).drop()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     _clear_our_cache()
     yield

@@ -1,23 +1,12 @@
 import pytest
 
-from domains.gov_services.exchange.frontdb import FrontDB
 from integrations.department_sim import simulator
 
 
 @pytest.fixture(autouse=True)
-def frontdb_dir(settings, tmp_path):
-    settings.GS_FRONTDB_DIR = str(tmp_path / "frontdb")
-    created = []
-    original = FrontDB.ensure
-
-    def ensure(self):
-        created.append(self.code)
-        return original(self)
-
-    FrontDB.ensure = ensure
+def simulator_state():
+    """The simulator's in-process inbox and failure switch start empty (the front-end databases are isolated
+    per test by the root conftest)."""
     simulator.FAIL_NEXT.clear()
     simulator.INBOX.clear()
     yield
-    FrontDB.ensure = original
-    for code in created:  # PostgreSQL: drop the gs_front_<code> schemas; SQLite: the files
-        FrontDB(code).drop()
