@@ -201,9 +201,13 @@ class ScopedObjectMixin:
     model = None
     select_related: tuple = ()
 
+    def object_queryset(self):
+        """Where the record is looked up: the user's visible rows (a view narrows it, e.g. to one category)."""
+        return self.model.objects.visible_to(self.request.user)
+
     def get_object(self):
         if not hasattr(self, "_object"):
-            qs = self.model.objects.visible_to(self.request.user)
+            qs = self.object_queryset()
             if self.select_related:
                 qs = qs.select_related(*self.select_related)
             obj = qs.filter(pk=self.kwargs["pk"]).first()

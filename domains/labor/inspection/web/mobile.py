@@ -43,15 +43,8 @@ class MobileWarningDetail(ScopedObjectMixin, EntranceMixin, TemplateView):
     template_name = "labor_inspection/mobile/warning_detail.html"
     model = Warning
 
-    def get_object(self):
-        if not hasattr(self, "_object"):
-            from django.http import Http404
-
-            obj = labour_warnings(self.request.user).filter(pk=self.kwargs["pk"]).first()
-            if obj is None:
-                raise Http404("记录不存在或不在您的管辖范围内")
-            self._object = obj
-        return self._object
+    def object_queryset(self):
+        return labour_warnings(self.request.user)
 
     def get_title(self):
         return "预警处置"

@@ -188,15 +188,8 @@ class LabourWarningDetailView(ScopedDetailView):
     def base(self):
         return services.labour_warnings(self.request.user)
 
-    def get_object(self):
-        if not hasattr(self, "_object"):
-            from django.http import Http404
-
-            obj = self.base().select_related(*self.select_related).filter(pk=self.kwargs["pk"]).first()
-            if obj is None:
-                raise Http404("记录不存在或不在您的管辖范围内")
-            self._object = obj
-        return self._object
+    def object_queryset(self):
+        return self.base()
 
     def get_title(self):
         return f"欠薪预警：{unit_name(self.get_object())}"
