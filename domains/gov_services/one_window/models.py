@@ -175,6 +175,7 @@ class Appointment(BusinessModel):
     no = models.CharField("预约编号", max_length=30, unique=True)
     matter = models.ForeignKey(Matter, verbose_name="事项", on_delete=models.PROTECT, related_name="appointments")
     slot = models.ForeignKey(Slot, verbose_name="时段", on_delete=models.PROTECT, related_name="appointments")
+    date = models.DateField("预约日期", editable=False, help_text="时段的日期（冗余保存，用于同人同日同事项唯一约束）")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="预约人账号", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="gs_appointments")
     name = models.CharField("预约人姓名", max_length=50)
@@ -187,9 +188,21 @@ class Appointment(BusinessModel):
         verbose_name = verbose_name_plural = "预约"
         ordering = ["-id"]
         indexes = [models.Index(fields=["applicant", "-id"], name="gs_appt_applicant")]
+        constraints = [
+            # One booked appointment per person, matter and day, whatever two requests race for it.
+            models.UniqueConstraint(fields=["matter", "id_number", "date"], condition=models.Q(status="booked"),
+                                    name="gs_appt_one_per_person_day"),
+        ]
 
     def __str__(self):
         return self.no
+
+    def save(self, *args, **kwargs):
+        self.date = self.slot.date
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "slot" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "date"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_id(self):

@@ -488,13 +488,26 @@ def book(matter, slot, user, name, id_number, phone):
         appt = Appointment(no="T" + _uuid.uuid4().hex[:29], matter=matter, slot=slot,
                            applicant=user if getattr(user, "pk", None) else None, name=name, id_number=id_number,
                            phone=phone, created_by=user if getattr(user, "pk", None) else None)
-        appt.save()
+        _save_unique(appt, matter, id_number, slot.date)
         appt.no = f"YY{_tz.localdate():%Y%m%d}{appt.pk:06d}"
         appt.save(update_fields=["no", "updated_at"])
         send_sms(phone, "gs_appointment_booked", _sms_params(appt), key=f"gs_appt:{appt.no}",
                  region=slot.window.region, related=f"gs_appointment:{appt.pk}", user=user)
     slot.booked += 1
     return appt
+
+
+def _save_unique(appt, matter, id_number, day, **kwargs):
+    """Save `appt`; a concurrent booking of the same person, matter and day that won the race (the
+    database's partial unique constraint) becomes the same field error as the check before it."""
+    from django.db import IntegrityError
+
+    try:
+        with _transaction.atomic():  # a savepoint, so the outer transaction (the slot place) rolls back whole
+            appt.save(**kwargs)
+    except IntegrityError:
+        _check_duplicate(matter, id_number, day, exclude=appt if appt.pk else None)
+        raise
 
 
 def _release(slot):
@@ -550,7 +563,7 @@ def reschedule_appointment(appt, new_slot, user):
             raise _ValidationError({"slot": FULL})
         _release(appt.slot)
         appt.slot = new_slot
-        appt.save(update_fields=["slot", "updated_at"])
+        _save_unique(appt, appt.matter, appt.id_number, new_slot.date, update_fields=["slot", "updated_at"])
         appt = Appointment.objects.select_related("slot__window__centre", "slot__window__region", "matter") \
             .get(pk=appt.pk)
         send_sms(appt.phone, "gs_appointment_booked", _sms_params(appt), key=f"gs_appt:{appt.no}:{new_slot.pk}",

@@ -272,6 +272,75 @@ def test_twenty_concurrent_bookings_of_five_places():
     assert SmsMessage.objects.filter(idempotency_key__startswith="gs_appt:").count() == 5
 
 
+def _race(workers, target):
+    """Run `target(i)` in `workers` threads released together; SQLite's in-memory "table is locked" is
+    retried (see the capacity test). Returns the results and the unexpected errors."""
+    barrier, results, other = threading.Barrier(workers), [], []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            for _ in range(200):
+                try:
+                    results.append(target(i))
+                except ValidationError as exc:
+                    results.append(exc)
+                except OperationalError as exc:
+                    if connection.vendor == "sqlite" and "locked" in str(exc):
+                        time.sleep(random.uniform(0.002, 0.02))
+                        continue
+                    other.append(repr(exc))
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    other.append(repr(exc))
+                break
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_racing_for_two_slots_of_one_day_gets_one():
+    """The duplicate check runs before the transaction; the partial unique constraint on (matter, ID
+    number, date) of booked appointments settles a race between two requests of the same person."""
+    from django.core.management import call_command
+
+    call_command("load_reference", verbosity=0, stdout=open("/dev/null", "w"))
+    matter, window, slot = world(capacity=10)
+    other_slot = Slot.objects.create(window=window, date=slot.date, start=datetime.time(10), end=datetime.time(11),
+                                     capacity=10)
+    user = citizen(1)
+    slots = [slot, other_slot]
+    results, other = _race(10, lambda i: book(matter, Slot.objects.get(pk=slots[i % 2].pk), user, 1).no)
+    assert other == []
+    booked = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(booked) == 1 and len(refused) == 9
+    assert all("不能重复预约" in str(e) for e in refused)
+    assert Appointment.objects.filter(status="booked").count() == 1
+    # the loser's place was given back: one place taken in all
+    assert sum(Slot.objects.filter(pk__in=[slot.pk, other_slot.pk]).values_list("booked", flat=True)) == 1
+    appt = Appointment.objects.get()
+    assert appt.date == appt.slot.date
+
+
+def test_cancelled_booking_does_not_block_a_new_one_and_reschedule_moves_the_date():
+    matter, window, slot = world(capacity=5)
+    user = citizen(1)
+    appt = book(matter, slot, user, 1)
+    services.cancel_appointment(appt, user)
+    again = book(matter, slot, user, 1)
+    later = Slot.objects.create(window=window, date=next_working_day(slot.date), start=datetime.time(9),
+                                end=datetime.time(10), capacity=5)
+    moved = services.reschedule_appointment(again, later, user)
+    assert Appointment.objects.get(pk=moved.pk).date == later.date
+
+
 def test_demo_seed_is_idempotent(django_capture_on_commit_callbacks):
     from domains.gov_services.one_window import demo_appointments
 
