@@ -5,7 +5,8 @@ A few cases accepted at the 兴宁区 centre's windows through services.register
 dated back (the services recompute their due dates from the earlier acceptance day) so that the first
 e-supervision scan shows all three colours: one within 2 working days of its promise (yellow), one past its
 promise (orange) and one past its statutory limit (red). Idempotent: nothing is added while the centre has
-window cases. Returns "" when the catalogue has no published matter there yet."""
+window cases. Also one 联合审批 project (seed_joint) waiting for the window's review. Returns "" when the
+catalogue has no published matter there yet."""
 import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,10 +59,44 @@ def _at(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
+JOINT_NOTICE = "SGZ-450102-DEMO-0001"
+JOINT_MATTERS = ("450102-QY-002", "450102-QY-003")  # post-registration permits after a company registration
+
+
+def seed_joint(region):
+    """One 联合审批 project waiting at the window: the 双告知 of a 兴宁区 demo enterprise for two
+    post-registration permits (the same path as the market regulator's signed push). Idempotent by the
+    notice number."""
+    from kernel.org.models import Organisation
+
+    from . import joint
+
+    if Case.all_objects.filter(form_data__joint__notice_no=JOINT_NOTICE).exists():
+        return ""
+    if Matter.objects.filter(code__in=JOINT_MATTERS, status="published").count() < len(JOINT_MATTERS):
+        return ""
+    org = (Organisation.objects.filter(kind="enterprise", region__path__startswith=region.path)
+           .filter(uscc__isnull=False).exclude(uscc="").order_by("pk").first())
+    if org is None:
+        return ""
+    if not org.contact_phone:
+        org.contact_person, org.contact_phone = org.contact_person or "李经理", "13907712199"
+        org.save(update_fields=["contact_person", "contact_phone"])
+    gid, cases, _ = joint.start_joint_approval(org.uscc, list(JOINT_MATTERS), enterprise_name=org.name,
+                                               notice_no=JOINT_NOTICE)
+    return f"联合审批项目{gid}（{org.name}，{len(cases)}个后置审批事项待受理）"
+
+
 def seed(scale, out):
     region = Region.objects.filter(code=XINGNING).first()
     if region is None:
         return ""
+    joint_note = seed_joint(region)
+    window_note = seed_window_cases(region)
+    return "；".join(n for n in (window_note, joint_note) if n)
+
+
+def seed_window_cases(region):
     from .models import Window
 
     windows = list(Window.objects.filter(region=region, active=True, is_deleted=False).select_related("centre"))

@@ -74,7 +74,7 @@ def _new_case(matter, *, channel, applicant_name, applicant_phone, applicant_id_
     case = Case(no="tmp" + uuid.uuid4().hex[:24], matter=matter, matter_version=matter.version, region=matter.region,
                 channel=channel, status="draft", applicant_name=applicant_name, applicant_phone=applicant_phone,
                 applicant_id_number=applicant_id_number, applicant_org=applicant_org, form_data=form_data or {},
-                created_by=user if getattr(user, "pk", None) else None)
+                joint_group=((form_data or {}).get("joint") or {}).get("id", ""), created_by=user if getattr(user, "pk", None) else None)
     case.save()
     _case_number(case, timezone.localdate())
     Case.workflow.apply(case, "submit", None, system=True, comment=comment)
@@ -183,7 +183,7 @@ def enterprise_for(uscc):
 def joint_cases(group_id):
     from .models import Case
 
-    return Case.all_objects.filter(form_data__joint__id=group_id, is_deleted=False)
+    return Case.all_objects.filter(joint_group=group_id, is_deleted=False) if group_id else Case.all_objects.none()
 
 
 def start_joint_approval(uscc, matter_codes, *, enterprise_name="", notice_no="", user=None):

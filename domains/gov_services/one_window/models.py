@@ -258,13 +258,16 @@ class Case(WorkflowModel, BusinessModel):
     statutory_due = models.DateField("法定办结日期", null=True, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     delivery = models.CharField("取件方式", max_length=10, choices=Delivery.choices, default=Delivery.PICKUP)
+    joint_group = models.CharField("联合审批项目", max_length=20, blank=True, default="", db_default="",
+                                   editable=False, help_text="联合审批项目编号（双告知触发）；其他办件为空")
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
         ordering = ["-id"]
         permissions = [("accept_case", "窗口受理"), ("export_case", "导出办件")]
         indexes = [models.Index(fields=["region", "status", "-id"], name="gs_case_region_status"),
-                   models.Index(fields=["applicant_user", "-id"], name="gs_case_applicant")]
+                   models.Index(fields=["applicant_user", "-id"], name="gs_case_applicant"),
+                   models.Index(fields=["joint_group"], condition=~models.Q(joint_group=""), name="gs_case_joint")]
 
     def __str__(self):
         return f"{self.no} {self.matter.name}" if self.matter_id else self.no

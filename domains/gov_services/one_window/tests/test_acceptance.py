@@ -12,7 +12,7 @@ from kernel.core.testing import PASSWORD, xlsx_rows
 from kernel.files.models import Attachment
 from kernel.notify.models import SmsMessage
 
-from ..models import Appointment, Case, CaseMaterial, Slot
+from ..models import Appointment, Case, CaseMaterial, Matter, Slot
 from .acceptance_support import D, World, at, pdf, png, valid_id
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +173,22 @@ def test_demo_cases_show_three_colours_and_reseeding_adds_nothing(w):
     assert counts["yellow"] >= 1 and counts["orange"] >= 1 and counts["red"] >= 1
     assert demo_cases.seed(1, io.StringIO()) == ""
     assert Case.objects.count() == 6
+
+
+def test_demo_joint_project_waits_for_review_and_reseeding_adds_nothing(w):
+    import io
+
+    from .. import demo_cases
+
+    for code in demo_cases.JOINT_MATTERS:
+        Matter.objects.filter(pk=w.make_matter(name=f"后置审批{code}", category="enterprise").pk).update(code=code)
+    note = demo_cases.seed_joint(w.centre.region)
+    assert note.startswith("联合审批项目LH") and "2个后置审批事项待受理" in note
+    cases = Case.objects.exclude(joint_group="")
+    assert cases.count() == 2 and set(cases.values_list("status", flat=True)) == {"submitted"}
+    assert cases.first().applicant_org.contact_phone
+    assert demo_cases.seed_joint(w.centre.region) == "" and Case.objects.count() == 2
+    assert demo_cases.seed(1, io.StringIO()).startswith("窗口受理办件")  # window cases still seeded beside it
 
 
 def test_demo_cases_without_matters_is_empty(db):

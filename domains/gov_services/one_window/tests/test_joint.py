@@ -241,6 +241,28 @@ def test_joint_page_lists_cases_and_is_scoped(client, world):
     assert client.get("/gov/gs/joint/LH-NOPE/").status_code == 404
 
 
+def test_joint_list_shows_projects_with_progress_filters_and_scope(client, world):
+    gid, cases, _ = joint.start_joint_approval(world.enterprise.uscc, [world.matter.code, world.matter2.code])
+    assert {c.joint_group for c in cases} == {gid}
+    world.register()  # an ordinary case: not a project
+    _complete(cases[0], world.clerk)
+    client.force_login(world.clerk)
+    r = client.get("/gov/gs/joint/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert gid in page and world.enterprise.name in page and "1/2" in page and "共 1 个项目" in page
+    assert "gov:gs_joint_list" not in page and "/gov/gs/joint/" in page  # the menu entry
+    assert client.get("/gov/gs/joint/", {"progress": "done"}).content.decode().count(gid) == 0
+    assert gid in client.get("/gov/gs/joint/", {"progress": "open"}).content.decode()
+    assert gid in client.get("/gov/gs/joint/", {"q": world.enterprise.uscc}).content.decode()
+    assert "暂无联合审批项目" in client.get("/gov/gs/joint/", {"q": "没有这个企业"}).content.decode()
+    _complete(cases[1], world.clerk)
+    assert gid in client.get("/gov/gs/joint/", {"progress": "done"}).content.decode()
+    client.force_login(world.other)  # 青秀区: nothing of 兴宁区
+    page = client.get("/gov/gs/joint/").content.decode()
+    assert gid not in page and "共 0 个项目" in page
+
+
 def test_complete_hook_with_a_bad_phone_logs_and_does_not_raise(world):
     world.enterprise.contact_phone = "0771-123"
     world.enterprise.save()

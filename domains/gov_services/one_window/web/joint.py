@@ -4,6 +4,7 @@ Every queryset goes through visible_to(user); every change goes through joint.py
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F as models_F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
@@ -20,19 +21,66 @@ CASE_BREAD = [SECTION, ("办件管理", "/gov/gs/cases/")]
 STATE_COLOURS = {s.code: s.colour for s in CASE.states}
 
 
+class JointListView(EntranceMixin, TemplateView):
+    """联合审批项目列表: one row per project (双告知 of one enterprise) with its progress, newest first;
+    search by enterprise name, USCC or project number, and filter by progress."""
+
+    template_name = "gs_window/joint/list.html"
+    permission_required = VIEW
+    title = "联合审批"
+    breadcrumbs = [SECTION, ("联合审批", None)]
+    paginate_by = 20
+
+    def get_title(self):
+        return self.title
+
+    def projects(self):
+        from django.db.models import Count, Max, Min, Q
+
+        qs = Case.objects.visible_to(self.request.user).exclude(joint_group="")
+        q = (self.request.GET.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(joint_group__icontains=q) | Q(applicant_name__icontains=q)
+                           | Q(applicant_org__uscc__iexact=q))
+        rows = (qs.values("joint_group")
+                .annotate(total=Count("pk"), done=Count("pk", filter=Q(status="completed")),
+                          waiting=Count("pk", filter=Q(status="submitted")),
+                          enterprise=Max("applicant_name"), uscc=Max("applicant_org__uscc"),
+                          started=Min("created_at"), last=Max("pk"))
+                .order_by("-last"))
+        progress = self.request.GET.get("progress")
+        if progress == "done":
+            rows = rows.filter(done=models_F("total"))
+        elif progress == "open":
+            rows = rows.exclude(done=models_F("total"))
+        return rows
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
+        ctx = super().get_context_data(**kwargs)
+        page = Paginator(self.projects(), self.paginate_by).get_page(self.request.GET.get("page"))
+        for row in page.object_list:
+            row["percent"] = int(row["done"] * 100 / row["total"]) if row["total"] else 0
+        ctx.update(title=self.title, breadcrumbs=self.get_breadcrumbs(), entrance="gov", page_obj=page,
+                   q=self.request.GET.get("q", ""), progress=self.request.GET.get("progress", ""),
+                   progress_choices=[("", "全部"), ("open", "办理中"), ("done", "已全部办结")])
+        return ctx
+
+
 class JointProjectView(EntranceMixin, TemplateView):
     """联合审批项目: the cases of one group and their states."""
 
     template_name = "gs_window/joint/project.html"
     permission_required = VIEW
-    breadcrumbs = [SECTION, ("联合审批", None)]
+    breadcrumbs = [SECTION, ("联合审批", "/gov/gs/joint/")]
 
     def get_title(self):
         return f"联合审批项目 {self.kwargs['group']}"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        cases = list(Case.objects.visible_to(self.request.user).filter(form_data__joint__id=self.kwargs["group"])
+        cases = list(Case.objects.visible_to(self.request.user).filter(joint_group=self.kwargs["group"])
                      .select_related("matter", "matter__department", "region").order_by("pk"))
         if not cases:
             raise Http404("联合审批项目不存在或不在您的管辖范围内")
