@@ -117,3 +117,26 @@ class User(AbstractUser):
 
     def is_locked(self, now=None):
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+class SmsCode(models.Model):
+    """A one-time SMS verification code (短信验证码) for a phone and a purpose (registration, login,
+    phone change...). Only a keyed hash of the code is kept; the code itself lives in the SMS alone."""
+
+    phone = models.CharField("手机号码", max_length=20)
+    purpose = models.CharField("用途", max_length=40)
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    ip = models.GenericIPAddressField("请求地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信验证码"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"], name="acc_smscode_phone")]
+
+    @staticmethod
+    def digest(phone, purpose, code):
+        return salted_hmac("kernel.accounts.SmsCode", f"{phone}|{purpose}|{code}", algorithm="sha256").hexdigest()
