@@ -6,6 +6,8 @@ from kernel.ui.menu import MenuItem, registry
 SECTION = "一窗受理"
 registry.add(MenuItem(SECTION, "咨询投诉答复", "gov:gs_citizen_consultations", perm="gs_citizen.view_consultation",
                       icon="bi-chat-dots", order=40))
+registry.add(MenuItem(SECTION, "证照送达", "gov:gs_citizen_deliveries", perm="gs_citizen.view_delivery",
+                      icon="bi-truck", order=52))
 registry.add(MenuItem(SECTION, "差评整改", "gov:gs_citizen_rectifications", perm="gs_citizen.view_rectification",
                       icon="bi-hand-thumbs-down", order=41))
 registry.add(MenuItem(SECTION, "好差评统计", "gov:gs_citizen_evaluation_stats", perm="gs_citizen.view_evaluation",

@@ -118,9 +118,16 @@ class Delivery(BusinessModel):
         COURIER = "courier", "快递送达"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待寄送"
+        PENDING = "pending", "待送达"
         SHIPPED = "shipped", "已寄出"
+        DELIVERED = "delivered", "已签收"
         PICKED = "picked", "已领取"
+
+    class Carrier(models.TextChoices):
+        EMS = "ems", "中国邮政EMS"
+        SF = "sf", "顺丰速运"
+        JD = "jd", "京东物流"
+        OTHER = "other", "其他快递"
 
     scope_fields = {"region": "case__region", "organisation": None, "owner": "case__applicant_user"}
 
@@ -133,12 +140,26 @@ class Delivery(BusinessModel):
     phone = models.CharField("手机号码", max_length=11, blank=True)
     address = models.CharField("详细地址", max_length=200, blank=True)
     postcode = models.CharField("邮政编码", max_length=6, blank=True)
+    carrier = models.CharField("快递公司", max_length=10, choices=Carrier.choices, blank=True)
     tracking_no = models.CharField("快递单号", max_length=40, blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    shipped_at = models.DateTimeField("寄出时间", null=True, blank=True)
+    shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="寄送登记人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField("签收/领取时间", null=True, blank=True)
+    finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收/领取登记人", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    originals_collected_at = models.DateTimeField("原件收取时间", null=True, blank=True)
+    originals_collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="原件收取人", null=True,
+                                               blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = verbose_name_plural = "证照送达"
         ordering = ["-id"]
+        permissions = [("export_delivery", "导出证照送达")]
+
+    def __str__(self):
+        return f"{self.case.no} {self.get_method_display()}" if self.case_id else self.get_method_display()
 
 
 class Evaluation(BusinessModel):

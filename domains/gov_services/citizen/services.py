@@ -1,6 +1,7 @@
 """Business operations of the applicant's side: the only place that changes these records' state."""
 import base64
 import binascii
+import re
 import uuid
 
 from django.core import signing
@@ -25,6 +26,7 @@ QR_SALT = "gs_citizen.proof_qr"
 QR_MAX_AGE = 600  # seconds: a proof's QR code works for 10 minutes
 SIGNATURE_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FINISHED_CASE = ("rejected", "withdrawn")  # cases that no longer take a delivery choice
 
 
 def _phone_ok(phone):
@@ -317,8 +319,8 @@ def choose_delivery(user, case, *, method, address=None, door_pickup=False, pick
 
     if case.applicant_user_id != user.pk:
         raise PermissionDenied("只能为本人的办件选择取件方式")
-    if case.status in ("completed", "rejected", "withdrawn"):
-        raise ValidationError({"method": ["办件已结束，不能再修改取件方式"]})
+    if case.status in FINISHED_CASE:
+        raise ValidationError({"method": ["办件已撤回或不予受理，不能选择取件方式"]})
     errors = {}
     if method not in Delivery.Method.values:
         errors["method"] = ["请选择取件方式"]
@@ -342,16 +344,104 @@ def choose_delivery(user, case, *, method, address=None, door_pickup=False, pick
     return delivery
 
 
-def ship_delivery(user, delivery, tracking_no):
-    if not user.has_perm("gs_window.change_case"):
-        raise PermissionDenied("您没有登记寄送的权限")
-    tracking_no = (tracking_no or "").strip()
-    if delivery.method != Delivery.Method.COURIER:
-        raise ValidationError({"tracking_no": ["该办件为窗口自取"]})
+TRACKING_RE = re.compile(r"^[A-Z0-9]{8,30}$")
+
+
+def _staff_delivery(user, delivery, perm="gs_citizen.change_delivery"):
+    """The delivery as the staff member may handle it: permission, and inside their jurisdiction."""
+    if not user.has_perm(perm):
+        raise PermissionDenied("您没有办理证照送达的权限")
+    if not Delivery.objects.visible_to(user).filter(pk=delivery.pk).exists():
+        raise PermissionDenied("该送达记录不在您的管辖范围内")
+    return Delivery.objects.select_for_update().select_related("case", "case__matter", "case__region") \
+        .get(pk=delivery.pk)
+
+
+def _delivery_sms(delivery, template, params, key):
+    from kernel.notify.services import send_sms
+
+    case = delivery.case
+    phone = case.applicant_phone or delivery.phone  # the applicant, who may not be the recipient
+    if not phone:
+        return None
+    try:  # a landline cannot take an SMS: the registration stands without it
+        return send_sms(phone, template, {"matter": case.matter.name, "no": case.no, **params}, key=key,
+                        region=case.region, related=f"gs_window.case:{case.pk}")
+    except ValidationError:
+        return None
+
+
+def ship_delivery(user, delivery, tracking_no, carrier=Delivery.Carrier.EMS):
+    """寄出: the courier's tracking number of a completed case's result; SMS to the applicant."""
+    tracking_no = (tracking_no or "").strip().upper().replace(" ", "")
+    errors = {}
+    if carrier not in Delivery.Carrier.values:
+        errors["carrier"] = ["请选择快递公司"]
     if not tracking_no:
-        raise ValidationError({"tracking_no": ["请填写快递单号"]})
-    delivery.tracking_no, delivery.status = tracking_no[:40], Delivery.Status.SHIPPED
-    delivery.save()
+        errors["tracking_no"] = ["请填写快递单号"]
+    elif not TRACKING_RE.match(tracking_no):
+        errors["tracking_no"] = ["快递单号应为8至30位字母或数字"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        delivery = _staff_delivery(user, delivery)
+        if delivery.method != Delivery.Method.COURIER:
+            raise ValidationError({"tracking_no": ["该办件为窗口自取，不能登记快递单号"]})
+        if delivery.status != Delivery.Status.PENDING:
+            raise ValidationError({"tracking_no": [f"证照{delivery.get_status_display()}，不能重复登记寄送"]})
+        if delivery.case.status != "completed":
+            raise ValidationError({"tracking_no": ["办件尚未办结，办结后才能寄送证照"]})
+        delivery.carrier, delivery.tracking_no = carrier, tracking_no
+        delivery.status, delivery.shipped_at, delivery.shipped_by = Delivery.Status.SHIPPED, timezone.now(), user
+        delivery.save()
+        log_operation("gs_delivery_ship", user=user, case=delivery.case.no, carrier=carrier, tracking_no=tracking_no)
+        _delivery_sms(delivery, "gs_delivery_shipped",
+                      {"carrier": delivery.get_carrier_display(), "tracking_no": tracking_no},
+                      key=f"gs_delivery_shipped:{delivery.pk}")
+    return delivery
+
+
+def mark_delivered(user, delivery):
+    """已签收: the courier delivered the result (confirmed by the courier's tracking or the applicant)."""
+    with transaction.atomic():
+        delivery = _staff_delivery(user, delivery)
+        if delivery.method != Delivery.Method.COURIER or delivery.status != Delivery.Status.SHIPPED:
+            raise ValidationError({"status": ["只有已寄出的快递才能登记签收"]})
+        delivery.status, delivery.finished_at, delivery.finished_by = Delivery.Status.DELIVERED, timezone.now(), user
+        delivery.save()
+        log_operation("gs_delivery_delivered", user=user, case=delivery.case.no, tracking_no=delivery.tracking_no)
+    return delivery
+
+
+def mark_picked(user, delivery):
+    """已领取: the applicant collected the result at the window (窗口自取)."""
+    with transaction.atomic():
+        delivery = _staff_delivery(user, delivery)
+        if delivery.method != Delivery.Method.PICKUP or delivery.status != Delivery.Status.PENDING:
+            raise ValidationError({"status": ["只有待领取的窗口自取办件才能登记领取"]})
+        if delivery.case.status != "completed":
+            raise ValidationError({"status": ["办件尚未办结，不能登记领取"]})
+        delivery.status, delivery.finished_at, delivery.finished_by = Delivery.Status.PICKED, timezone.now(), user
+        delivery.save()
+        log_operation("gs_delivery_picked", user=user, case=delivery.case.no)
+        _delivery_sms(delivery, "gs_delivery_picked", {}, key=f"gs_delivery_picked:{delivery.pk}")
+    return delivery
+
+
+def collect_originals(user, delivery):
+    """上门收件: staff collected the applicant's originals at the address they gave."""
+    with transaction.atomic():
+        delivery = _staff_delivery(user, delivery)
+        if not delivery.door_pickup:
+            raise ValidationError({"originals": ["该办件未申请上门收取原件"]})
+        if delivery.originals_collected_at:
+            raise ValidationError({"originals": ["原件已收取，不能重复登记"]})
+        if delivery.case.status in FINISHED_CASE:
+            raise ValidationError({"originals": ["办件已撤回或不予受理"]})
+        delivery.originals_collected_at, delivery.originals_collected_by = timezone.now(), user
+        delivery.save()
+        log_operation("gs_delivery_originals", user=user, case=delivery.case.no,
+                      pickup_address=delivery.pickup_address)
     return delivery
 
 

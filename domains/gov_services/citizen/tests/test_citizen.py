@@ -215,6 +215,10 @@ def test_delivery_courier_needs_own_address_and_door_pickup(world):
     assert d.recipient == "李四" and d.door_pickup and Case.objects.get(pk=case.pk).delivery == "courier"
     with pytest.raises(PermissionDenied):
         services.choose_delivery(citizen(), case, method="pickup")
+    with pytest.raises(ValidationError, match="办结"):  # the result ships once the case is completed
+        services.ship_delivery(world.clerk, d, "SF1234567890")
+    for t in ("dispatch", "dept_accept", "complete"):
+        case.workflow.apply(case, t, world.clerk)
     services.ship_delivery(world.clerk, d, "SF1234567890")
     d.refresh_from_db()
     assert d.status == "shipped"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import deliveries as d
 from . import views as v
 
 urlpatterns = [
@@ -8,4 +9,6 @@ urlpatterns = [
     path("rectifications/", v.RectificationsView.as_view(), name="gs_citizen_rectifications"),
     path("rectifications/<int:pk>/", v.RectificationView.as_view(), name="gs_citizen_rectification"),
     path("evaluations/stats/", v.EvaluationStatsView.as_view(), name="gs_citizen_evaluation_stats"),
+    path("deliveries/", d.DeliveryListView.as_view(), name="gs_citizen_deliveries"),
+    path("deliveries/<int:pk>/", d.DeliveryView.as_view(), name="gs_citizen_delivery"),
 ]

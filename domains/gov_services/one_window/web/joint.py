@@ -117,7 +117,7 @@ class ReviewView(ScopedObjectMixin, EntranceMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = self.get_object()
         ctx.update(title=self.get_title(), breadcrumbs=self.get_breadcrumbs(), entrance="gov", object=case,
-                   form=kwargs.get("form") or ReviewForm(), materials=list(case.materials.all()),
+                   form=kwargs.get("form") or ReviewForm(), materials=list(case.materials.select_related("attachment")),
                    fields=(case.form_data or {}).get("fields", {}), joint_info=(case.form_data or {}).get("joint"),
                    state=CASE.state(case.status).label, colour=STATE_COLOURS.get(case.status, "secondary"))
         return ctx
