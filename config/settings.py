@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "domains.gov_services.one_window",
     "domains.gov_services.exchange",
     "domains.gov_services.citizen",
+    "domains.si_fee.rules",
+    "domains.si_fee.payers",
     "integrations.sms",
     "integrations.department_sim",
     "kernel.ui",

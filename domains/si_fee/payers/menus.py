@@ -1,0 +1,1 @@
+"""Menu entries of the payers app."""
