@@ -10,6 +10,7 @@ from kernel.org.models import Organisation, Region
 
 from . import services
 from .models import Complaint
+from .reference import LABOUR_VIEW
 
 
 def style(form):
@@ -40,13 +41,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def people_with(perm_name, user):
-    """Active staff the user may see who hold a permission (through a role or directly)."""
-    app, codename = perm_name.split(".")
-    perm = Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+def people_with(perm_names, user):
+    """Active staff the user may see who hold a permission, or every one of a tuple of permissions (each through a
+    role or directly)."""
     qs = User.objects.visible_to(user).filter(kind="staff", is_active=True)
-    if perm is not None:
-        qs = qs.filter(Q(roles__permissions=perm, roles__enabled=True) | Q(user_permissions=perm) | Q(is_superuser=True))
+    for perm_name in (perm_names,) if isinstance(perm_names, str) else perm_names:
+        app, codename = perm_name.split(".")
+        perm = Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+        if perm is not None:
+            qs = qs.filter(Q(roles__permissions=perm, roles__enabled=True) | Q(user_permissions=perm)
+                           | Q(is_superuser=True))
     return qs.distinct().select_related("organisation").order_by("username")
 
 
@@ -85,7 +89,7 @@ class GridForm(forms.Form):
             self.fields["parent"].queryset = Region.objects.filter(pk=grid.region.parent_id)
         self.fields["organisation"].queryset = (Organisation.objects.visible_to(user).filter(kind="agency")
                                                 .order_by("region__path", "name"))
-        self.fields["owner"].queryset = people_with("alerts.view_warning", user)
+        self.fields["owner"].queryset = people_with(LABOUR_VIEW, user)
         self.fields["owner"].label_from_instance = person_label
         style(self)
 

@@ -4,13 +4,15 @@ from kernel.ui.home import HomeCard
 from kernel.ui.home import register as register_card
 from kernel.ui.menu import MenuItem, registry
 
+from .reference import LABOUR_VIEW
+
 SECTION = "劳动监察"
 registry.section(SECTION, 40, "bi-person-badge")
 for order, (label, url_name, perm, icon) in enumerate([
-    ("欠薪预警审核", "gov:labor_warning_list", "alerts.view_warning", "bi-exclamation-diamond"),
+    ("欠薪预警审核", "gov:labor_warning_list", LABOUR_VIEW, "bi-exclamation-diamond"),
     ("投诉举报登记", "gov:labor_complaint_list", "labor_inspection.view_complaint", "bi-journal-text"),
     ("网格管理", "gov:labor_grid_list", "labor_inspection.view_grid", "bi-grid-3x3-gap"),
-    ("网格预警统计", "gov:labor_grid_stats", ("labor_inspection.view_grid", "alerts.view_warning"), "bi-bar-chart-steps"),
+    ("网格预警统计", "gov:labor_grid_stats", ("labor_inspection.view_grid", *LABOUR_VIEW), "bi-bar-chart-steps"),
 ]):
     registry.add(MenuItem(SECTION, label, url_name, perm=perm, icon=icon, order=20 + 10 * order))
 

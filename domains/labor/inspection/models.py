@@ -38,7 +38,11 @@ class Grid(BusinessModel):
     class Meta:
         verbose_name = verbose_name_plural = "网格"
         ordering = ["region__path"]
-        permissions = [("export_grid", "导出网格")]
+        # The labour warning pages (欠薪预警 review, statistics, big screen, grid statistics, mobile disposition) need
+        # these on top of the alert kernel's generic alerts.view_warning / export_warning, which other agencies'
+        # roles (special equipment, government-service centre) hold for their own warnings.
+        permissions = [("export_grid", "导出网格"), ("view_labour_warning", "查看欠薪预警"),
+                       ("export_labour_warning", "导出欠薪预警")]
 
     def __str__(self):
         return self.region.name

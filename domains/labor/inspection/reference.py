@@ -9,6 +9,11 @@ from kernel.notify.models import SmsTemplate
 # The alert-rule category of the wage-arrears warning models (AlertRule.category): labour pages,
 # statistics and the mobile disposition show warnings of this category only.
 WARNING_CATEGORY = "欠薪预警"
+# The labour warning pages, menus and cards need the labour permission on top of the alert kernel's generic one:
+# other agencies' roles (special equipment, the government-service centre) hold alerts.view_warning for their own
+# warnings, and with it alone would see the wage-arrears pages of their region.
+LABOUR_VIEW = ("alerts.view_warning", "labor_inspection.view_labour_warning")
+LABOUR_EXPORT = ("alerts.export_warning", "labor_inspection.export_labour_warning")
 
 MONITORING_VIEW = [f"labor_monitoring.view_{m}" for m in (
     "project", "worker", "contract", "attendance", "payroll", "wageaccount", "accountflow", "wagedeposit",
@@ -19,7 +24,7 @@ MONITORING_EXPORT = ["labor_monitoring.export_project", "labor_monitoring.export
 MONITORING_IMPORT = ["labor_monitoring.import_project"] + [f"labor_monitoring.{a}_{m}" for a in ("add", "change")
                                                            for m in ("project", "worker", "contract", "wageaccount",
                                                                      "wagedeposit", "guarantee")]
-WARNING_VIEW = ["alerts.view_warning", "alerts.view_alertrule", "alerts.export_warning"]
+WARNING_VIEW = [*LABOUR_VIEW, *LABOUR_EXPORT, "alerts.view_alertrule"]
 CASES = ["labor_inspection.view_complaint", "labor_inspection.add_complaint", "labor_inspection.change_complaint",
          "labor_inspection.accept_complaint", "labor_inspection.close_complaint",
          "labor_inspection.export_complaint"]
@@ -34,7 +39,7 @@ ROLES = {
     "labor_leader": ("劳动监察领导", "region_tree", INSPECTOR + [
         "alerts.approve_warning", "alerts.assign_warning", "labor_inspection.approve_extension"],
         "一级（红色）预警审批与指挥调度，案件延期审批"),
-    "labor_grid_owner": ("网格员", "region_tree", MONITORING_VIEW + ["alerts.view_warning", "alerts.register_warning",
+    "labor_grid_owner": ("网格员", "region_tree", MONITORING_VIEW + [*LABOUR_VIEW, "alerts.register_warning",
                                                                    "labor_inspection.view_grid"],
                          "处置派发到本网格的预警，登记网格预警"),
     "labor_admin": ("劳动监察业务管理员", "region_tree", INSPECTOR + [

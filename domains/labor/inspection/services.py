@@ -34,7 +34,7 @@ from kernel.todos import services as todos
 from kernel.workflow.engine import TransitionError
 
 from .models import Complaint, Grid
-from .reference import WARNING_CATEGORY
+from .reference import LABOUR_VIEW, WARNING_CATEGORY
 from .workflows import ACCEPT_WORKING_DAYS, COMPLAINT, OPEN_STATES
 
 LABOUR_CATEGORY = WARNING_CATEGORY  # the alert rules of the wage-arrears warning models (alerts.py)
@@ -74,7 +74,7 @@ def _check_owner(owner, region):
     home = owner.region
     if home is None or not region.path.startswith(home.path):
         raise ValidationError({"owner": ["网格员须为本网格所在区县（乡镇）的人员"]})
-    if not owner.has_perm("alerts.view_warning"):
+    if not owner.has_perms(LABOUR_VIEW):
         raise ValidationError({"owner": ["该用户没有查看和处置预警的权限，请先授予“网格员”角色"]})
 
 

@@ -135,7 +135,8 @@ class ProjectDetailView(UnderList, ScopedDetailView):
             guarantees=guarantees,
             warnings=services.project_warnings(project, user, accounts, deposits, guarantees),
             can_see_identity=user.has_perm(cols.IDENTITY_PERM),
-            can_see_warnings=user.has_perm("alerts.view_warning"),
+            # the labour permission too: other agencies' roles hold alerts.view_warning for their own warnings
+            can_see_warnings=user.has_perms(("alerts.view_warning", "labor_inspection.view_labour_warning")),
             workers_url=reverse("gov:labor_worker_list") + f"?project={project.pk}",
         )
         return ctx

@@ -13,6 +13,7 @@ from kernel.org.models import Organisation
 
 from ..reference import WARNING_CATEGORY
 
+HANDLER = ["alerts.view_warning", "labor_inspection.view_labour_warning"]  # a labour role's warning permissions
 INSPECTOR = ["alerts.view_warning", "alerts.review_warning", "alerts.assign_warning", "alerts.register_warning",
              "alerts.release_warning"]
 
@@ -49,8 +50,8 @@ def assigned_warning(handler, region="450103", rule=None):
 @pytest.mark.django_db
 class TestMobileDisposition:
     def test_list_shows_my_assigned_warnings_only(self, client):
-        me = make_staff("450103", ["alerts.view_warning"])
-        other = make_staff("450103", ["alerts.view_warning"])
+        me = make_staff("450103", HANDLER)
+        other = make_staff("450103", HANDLER)
         mine = assigned_warning(me)
         assigned_warning(other, rule=labour_rule("labor_mobile_other"))
         client.force_login(me)
@@ -61,14 +62,14 @@ class TestMobileDisposition:
         assert "待处置预警" in home
 
     def test_other_categories_are_not_shown(self, client):
-        me = make_staff("450103", ["alerts.view_warning"])
+        me = make_staff("450103", HANDLER)
         w = assigned_warning(me, rule=labour_rule("se_like", category="特种设备"))
         client.force_login(me)
         assert list(client.get(reverse("m:labor_m_warnings")).context["warnings"]) == []
         assert client.get(reverse("m:labor_m_warning", args=[w.pk])).status_code == 404
 
     def test_disposition_with_a_photo(self, client):
-        me = make_staff("450103", ["alerts.view_warning"])
+        me = make_staff("450103", HANDLER)
         w = assigned_warning(me)
         client.force_login(me)
         page = client.get(reverse("m:labor_m_warning", args=[w.pk])).content.decode()
@@ -82,7 +83,7 @@ class TestMobileDisposition:
         assert Attachment.objects.filter(object_id=w.pk, purpose="alert_disposition").count() == 1
 
     def test_bad_input_changes_nothing(self, client):
-        me = make_staff("450103", ["alerts.view_warning"])
+        me = make_staff("450103", HANDLER)
         w = assigned_warning(me)
         client.force_login(me)
         response = client.post(reverse("m:labor_m_warning", args=[w.pk]), {
@@ -94,12 +95,12 @@ class TestMobileDisposition:
         assert not Attachment.objects.filter(object_id=w.pk).exists()
 
     def test_only_the_assignee_disposes_and_other_cities_get_404(self, client):
-        me = make_staff("450103", ["alerts.view_warning"])
+        me = make_staff("450103", HANDLER)
         w = assigned_warning(me)
-        colleague = make_staff("450100", ["alerts.view_warning"])
+        colleague = make_staff("450100", HANDLER)
         client.force_login(colleague)
         assert client.get(reverse("m:labor_m_warning", args=[w.pk])).context["form"] is None
         client.post(reverse("m:labor_m_warning", args=[w.pk]), {"disposition_type": "patrol", "result": "x"})
         assert Warning.objects.get(pk=w.pk).status == "assigned"
-        client.force_login(make_staff("450202", ["alerts.view_warning"]))  # Liuzhou
+        client.force_login(make_staff("450202", HANDLER))  # Liuzhou
         assert client.get(reverse("m:labor_m_warning", args=[w.pk])).status_code == 404

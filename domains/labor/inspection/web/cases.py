@@ -29,6 +29,7 @@ from .. import documents, services
 from ..forms import CloseForm, CommentForm, ComplaintForm, SupervisorForm, apply_errors, people_with
 from ..models import Complaint
 from ..workflows import COMPLAINT, OPEN_STATES
+from . import access
 from .filters import CountyFilterMixin
 
 VIEW, ADD, CHANGE = "labor_inspection.view_complaint", "labor_inspection.add_complaint", "labor_inspection.change_complaint"
@@ -284,7 +285,8 @@ class ComplaintDetailView(ScopedDetailView):
         if ctx["can_supervise"]:
             ctx["supervisor_form"] = supervisor_form or SupervisorForm(user=user, complaint=complaint)
         ctx["can_document"] = user.has_perm(EXPORT)
-        ctx["warning_visible"] = (complaint.warning_id is not None and complaint.warning.__class__.objects
+        ctx["warning_visible"] = (complaint.warning_id is not None and access.can_view(user)
+                                  and complaint.warning.__class__.objects
                                   .visible_to(user).filter(pk=complaint.warning_id).exists())
         return ctx
 

@@ -26,6 +26,7 @@ from kernel.ui.tables import Column
 from .. import services
 from ..forms import GridForm, apply_errors
 from ..models import Grid
+from . import access
 from .filters import CountyFilterMixin
 
 VIEW, ADD, CHANGE, DELETE = ("labor_inspection.view_grid", "labor_inspection.add_grid", "labor_inspection.change_grid",
@@ -118,6 +119,7 @@ class GridListView(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         ctx["tree"] = grid_tree(self.request.user)
         ctx["can_add"] = self.request.user.has_perm(ADD)
+        ctx["can_grid_stats"] = access.can_view(self.request.user)
         return ctx
 
 
@@ -251,7 +253,7 @@ def _stat_columns():
 class GridStatsView(EntranceMixin, TemplateView):
     template_name = "labor_inspection/grid_stats.html"
     title = "网格预警统计"
-    permission_required = (VIEW, "alerts.view_warning")
+    permission_required = (VIEW, *access.VIEW)
     breadcrumbs = [SECTION]
 
     def rows(self):
@@ -271,7 +273,7 @@ class GridStatsView(EntranceMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         rows = self.rows()
         if request.GET.get("export") == "xlsx":
-            if not request.user.has_perm(EXPORT):
+            if not (request.user.has_perm(EXPORT) and access.can_export(request.user)):
                 raise PermissionDenied("您没有导出权限")
             return workbook_response(request, "网格预警统计", [Sheet("网格预警统计", _stat_columns(), rows)])
         return self.render_to_response(self.get_context_data(rows=rows))
@@ -285,7 +287,8 @@ class GridStatsView(EntranceMixin, TemplateView):
                  for r in rows if r.total][:30]
         ctx.update(rows=rows, totals=totals, filterset=self.filterset, querystring=params.urlencode(),
                    levels=[(lv, LEVEL_LABELS[lv], LEVEL_COLOURS[lv]) for lv in services.GRID_LEVELS],
-                   status_groups=services.GRID_STATUS_GROUPS, can_export=self.request.user.has_perm(EXPORT),
+                   status_groups=services.GRID_STATUS_GROUPS,
+                   can_export=self.request.user.has_perm(EXPORT) and access.can_export(self.request.user),
                    chart=chart, with_warnings=sum(1 for r in rows if r.total))
         return ctx
 

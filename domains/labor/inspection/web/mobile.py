@@ -12,7 +12,7 @@ from kernel.alerts.views import HandleForm
 from kernel.ui.generic import EntranceMixin, ScopedObjectMixin
 from kernel.workflow.engine import TransitionError
 
-from ..reference import WARNING_CATEGORY
+from ..reference import LABOUR_VIEW, WARNING_CATEGORY
 
 
 def labour_warnings(user):
@@ -22,7 +22,7 @@ def labour_warnings(user):
 
 class MobileWarningList(EntranceMixin, TemplateView):
     entrance = "m"
-    permission_required = "alerts.view_warning"
+    permission_required = LABOUR_VIEW
     template_name = "labor_inspection/mobile/warning_list.html"
     title = "我的预警处置"
 
@@ -39,7 +39,7 @@ class MobileWarningList(EntranceMixin, TemplateView):
 
 class MobileWarningDetail(ScopedObjectMixin, EntranceMixin, TemplateView):
     entrance = "m"
-    permission_required = "alerts.view_warning"
+    permission_required = LABOUR_VIEW
     template_name = "labor_inspection/mobile/warning_detail.html"
     model = Warning
 

@@ -47,10 +47,10 @@ from kernel.workflow.models import TransitionLog
 from .. import stats
 from ..models import Complaint
 from ..workflows import COMPLAINT
+from .access import VIEW, LabourExportMixin, can_export
 
-VIEW, EXPORT = "alerts.view_warning", "alerts.export_warning"
 CASES_VIEW = "labor_inspection.view_complaint"
-LOG_VIEW = (VIEW, CASES_VIEW)  # the operation log: staff who handle warnings and cases (not grid owners)
+LOG_VIEW = (*VIEW, CASES_VIEW)  # the operation log: staff who handle warnings and cases (not grid owners)
 TITLE = "预警统计分析"
 SCREEN_TITLE = "欠薪预警监测大屏"
 SECTION = ("劳动监察", None)
@@ -183,7 +183,7 @@ class StatsView(EntranceMixin, TemplateView):
         filters = form.cleaned_data if form.is_bound else dict(EMPTY_FILTERS)
         figures = self.figures(filters)
         if request.GET.get("export") == "xlsx":
-            if not request.user.has_perm(EXPORT):
+            if not can_export(request.user):
                 raise PermissionDenied("您没有导出权限")
             part = request.GET.get("part", "")
             if part and part not in PARTS:
@@ -223,7 +223,7 @@ class StatsView(EntranceMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         ctx["form"] = form
-        ctx["can_export"] = user.has_perm(EXPORT)
+        ctx["can_export"] = can_export(user)
         ctx["export_query"] = urlencode({k: v for k, v in self.request.GET.items()
                                          if k not in ("export", "part") and v != ""})
         ctx["parts"] = list(PARTS.items())
@@ -578,13 +578,12 @@ class QueryTabsMixin:
         return ctx
 
 
-class WarningQueryView(QueryTabsMixin, ScopedListView):
+class WarningQueryView(LabourExportMixin, QueryTabsMixin, ScopedListView):
     model = Warning
     title = "预警信息查询"
     list_key = "labor_stats_warnings"
     query_tab = "warnings"
     permission_required = VIEW
-    export_permission = EXPORT
     filterset_class = WarningQueryFilter
     columns = WARNING_COLUMNS
     select_related = ("rule", "region", "organisation", "assignee")
@@ -671,7 +670,7 @@ UNIT_COLUMNS = [
 ]
 
 
-class UnitQueryView(QueryTabsMixin, ScopedListView):
+class UnitQueryView(LabourExportMixin, QueryTabsMixin, ScopedListView):
     """单位信息查询: the units (organisations) of the user's labour warnings with their warning counts."""
 
     model = Organisation
@@ -679,7 +678,6 @@ class UnitQueryView(QueryTabsMixin, ScopedListView):
     list_key = "labor_stats_units"
     query_tab = "units"
     permission_required = VIEW
-    export_permission = EXPORT
     filterset_class = UnitQueryFilter
     columns = UNIT_COLUMNS
     select_related = ("region",)
@@ -817,10 +815,9 @@ TRANSITION_COLUMNS = [
 ]
 
 
-class LogQueryMixin(QueryTabsMixin):
+class LogQueryMixin(LabourExportMixin, QueryTabsMixin):
     query_tab = "logs"
     permission_required = LOG_VIEW
-    export_permission = EXPORT
     template_name = "labor_inspection/stats/query_list.html"
     breadcrumbs = QUERY_BREAD
     default_ordering = "-time"
@@ -1027,7 +1024,7 @@ class ScreenView(EntranceMixin, TemplateView):
         ctx["data_url"] = reverse("gov:labor_screen_data")
         ctx["stats_url"] = reverse("gov:labor_stats")
         ctx["refresh_seconds"] = SCREEN_REFRESH_SECONDS
-        ctx["can_export"] = self.request.user.has_perm(EXPORT)
+        ctx["can_export"] = can_export(self.request.user)
         return ctx
 
 
@@ -1040,7 +1037,7 @@ class ScreenDataView(EntranceMixin, View):
         region = screen_region(request)
         payload = screen_payload(request.user, region)
         if request.GET.get("export") == "xlsx":
-            if not request.user.has_perm(EXPORT):
+            if not can_export(request.user):
                 raise PermissionDenied("您没有导出权限")
             return workbook_response(request, SCREEN_TITLE, screen_sheets(payload))
         response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})

@@ -28,9 +28,9 @@ from kernel.workflow.views import panel_context
 from .. import services
 from ..forms import ConvertForm, EditManualForm, WithdrawForm, apply_errors
 from ..models import Complaint
+from .access import VIEW, LabourExportMixin
 from .filters import CountyFilterMixin
 
-VIEW = "alerts.view_warning"
 SECTION = ("劳动监察", None)
 BREAD = [SECTION, ("欠薪预警审核", "/gov/labor/warnings/")]
 LEVELS = [("yellow", "黄色"), ("orange", "橙色"), ("red", "红色")]
@@ -107,12 +107,11 @@ class LabourWarningFilter(CountyFilterMixin, StyledFilterSet):
         return qs.filter(Q(organisation__name__icontains=value) | Q(subject_repr__icontains=value))
 
 
-class LabourWarningListView(ScopedListView):
+class LabourWarningListView(LabourExportMixin, ScopedListView):
     model = Warning
     title = "欠薪预警审核"
     list_key = "labor_warnings"
     permission_required = VIEW
-    export_permission = "alerts.export_warning"
     filterset_class = LabourWarningFilter
     columns = REVIEW_COLUMNS
     select_related = ("rule", "region", "organisation", "assignee")
@@ -221,7 +220,7 @@ class LabourWarningDetailView(ScopedDetailView):
 class ConvertView(LabourWarningDetailView):
     """POST /gov/labor/warnings/<pk>/convert/: 转立案登记."""
 
-    permission_required = (VIEW, "labor_inspection.add_complaint")
+    permission_required = (*VIEW, "labor_inspection.add_complaint")
 
     def get(self, request, pk):
         return redirect("gov:labor_warning_detail", pk=pk)
@@ -289,10 +288,13 @@ class EditManualView(LabourWarningDetailView):
 
 def kernel_page_extension(warning, user):
     """On the kernel's warning page (/gov/alerts/warnings/<pk>/), a labour warning links to its labour page
-    (转立案登记, 撤回) and hides the generic 升级转办, which would end it without a registration."""
+    (转立案登记, 撤回) for users who may see the labour pages, and hides the generic 升级转办 for everyone, as it
+    would end the warning without a registration."""
     from ..reference import WARNING_CATEGORY
+    from .access import can_view
 
     if warning.rule.category != WARNING_CATEGORY:
         return None
-    return {"actions": [("转立案登记 / 撤回", reverse("gov:labor_warning_detail", args=[warning.pk]))],
-            "hide": {"escalate"}}
+    actions = ([("转立案登记 / 撤回", reverse("gov:labor_warning_detail", args=[warning.pk]))]
+               if can_view(user) else [])
+    return {"actions": actions, "hide": {"escalate"}}
