@@ -44,6 +44,7 @@ class Payer(BusinessModel):
     class Meta:
         verbose_name = verbose_name_plural = "缴费人"
         ordering = ["-id"]
+        permissions = [("export_payer", "导出缴费人")]
         constraints = [models.UniqueConstraint(fields=["id_type", "id_number"], name="si_payer_id_unique")]
         indexes = [models.Index(fields=["region", "-id"], name="si_payer_region")]
 

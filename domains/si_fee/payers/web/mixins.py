@@ -22,6 +22,9 @@ class PayerMixin(EntranceMixin):
 
     entrance = "m"
 
+    def get_login_url(self):
+        return reverse("m:si_login")
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.payer = payer_of(request.user)

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import staff as v
+
+urlpatterns = [
+    path("payers/", v.PayerListView.as_view(), name="si_payers"),
+    path("payers/<int:pk>/", v.PayerDetailView.as_view(), name="si_payer"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import sso as v
+
+urlpatterns = [
+    path("sso/<slug:channel>/", v.sso_view, name="si_sso"),
+]
