@@ -73,8 +73,11 @@ INSTALLED_APPS = [
     "domains.gov_services.citizen",
     "domains.si_fee.rules",
     "domains.si_fee.payers",
+    "domains.si_fee.notices",
+    "domains.si_fee.payments",
     "integrations.sms",
     "integrations.department_sim",
+    "integrations.tips_pay",
     "kernel.ui",
 ]
 
@@ -257,6 +260,13 @@ SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "广西政务")
 SMS_RATE_LIMITS = [(3600, 5), (86400, 20)]  # per phone: at most 5 an hour, 20 a day
 SMS_MAX_ATTEMPTS = 6
 SMS_RETRY_SECONDS = [60, 300, 900, 3600, 3 * 3600]
+# Payment gateway of the social-insurance-fee service (integrations/tips_pay, PROTOCOL.md): PAY_GATEWAY_URL
+# points the adapter at the bank/TIPS collection gateway; unset, the local simulator (/integrations/pay-sim/)
+# stands in, called in-process. PAY_PUBLIC_URL is where the gateway reaches our callback (empty: the request's host).
+PAY_GATEWAY_URL = os.environ.get("PAY_GATEWAY_URL", "")
+PAY_GATEWAY_SECRET = os.environ.get("PAY_GATEWAY_SECRET", "pay-simulator-secret")
+PAY_MERCHANT_ID = os.environ.get("PAY_MERCHANT_ID", "GXTAX-SI-0001")
+PAY_PUBLIC_URL = os.environ.get("PAY_PUBLIC_URL", "")
 
 # Machine clients' signed requests (kernel/interfaces): secrets are encrypted with a key derived from
 # API_SECRET_KEY (falls back to SECRET_KEY); requests older than the tolerance are refused.

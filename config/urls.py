@@ -32,3 +32,7 @@ if os.environ.get("ZW_BENCH") == "1":
 if not settings.SMS_GATEWAY_URL:
     # No operator SMS platform configured: the local simulator stands in (demo, tests).
     urlpatterns.append(path("integrations/sms-sim/", include("integrations.sms.simulator")))
+
+if not settings.PAY_GATEWAY_URL:
+    # No bank payment gateway configured: the local simulator (cashier, callbacks, reconciliation) stands in.
+    urlpatterns.append(path("integrations/pay-sim/", include("integrations.tips_pay.simulator")))

@@ -11,6 +11,14 @@ class RulesConfig(AppConfig):
     label = "si_rules"
     verbose_name = "社保费缴费规则"
     url_prefix = "si"
+    entrance_urls = {"gov": "domains.si_fee.rules.web.urls_gov"}
+
+    def ready(self):
+        from kernel.ui.menu import MenuItem, registry
+
+        registry.section("社保费掌上办", 60, "bi-phone")
+        registry.add(MenuItem("社保费掌上办", "缴费规则", "gov:si_rules", perm="si_rules.view_contributionrule",
+                              icon="bi-sliders", order=5))
 
     def load_reference(self):
         from .reference import load

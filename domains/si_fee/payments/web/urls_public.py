@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views_public as v
+
+urlpatterns = [
+    path("pay/callback/", v.callback, name="si_pay_callback"),
+]
