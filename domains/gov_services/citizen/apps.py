@@ -19,3 +19,8 @@ class CitizenConfig(AppConfig):
         from .reference import load
 
         return load()
+
+    def seed_demo(self, scale, out):
+        from .demo import seed
+
+        return seed(scale, out)

@@ -18,11 +18,19 @@ SMS_TEMPLATES = [
 ]
 
 
+# The department's own people answer bad reviews of their matters (organisation scope: their department).
+DEPARTMENT_ROLES = {
+    "gs_dept_rectifier": ("部门整改人员", "organisation", [
+        "gs_citizen.view_rectification", "gs_citizen.handle_rectification", "gs_citizen.view_evaluation"],
+        "办理本部门事项的差评整改，查看本部门好差评"),
+}
+
+
 def load():
     from domains.gov_services.one_window.reference import ROLES
 
     load_roles({code: (name, scope, perms + EXTRA.get(code, []), remark)
-                for code, (name, scope, perms, remark) in ROLES.items()})
+                for code, (name, scope, perms, remark) in ROLES.items()} | DEPARTMENT_ROLES)
     for code, name, text in SMS_TEMPLATES:
         SmsTemplate.objects.get_or_create(code=code, defaults={"name": name, "content": text})
     return f"短信模板{len(SMS_TEMPLATES)}个，个人中心权限{sum(len(v) for v in EXTRA.values())}项"

@@ -451,7 +451,6 @@ EVALUABLE = ("accepted", "dispatched", "correction", "dept_accepted", "completed
 
 def evaluate(user, case, *, rating, comment="", media=()):
     """好差评 of a case, once; a rating of 2 or less opens a rectification to-do for the department."""
-    from kernel.todos import services as todos
 
     if case.applicant_user_id != user.pk:
         raise PermissionDenied("只能评价本人的办件")
@@ -483,9 +482,26 @@ def evaluate(user, case, *, rating, comment="", media=()):
         if ev.bad:
             rect = Rectification.objects.create(evaluation=ev, department=ev.department, region=ev.region,
                                                 created_by=user)
-            todos.create(rect, f"差评整改：{case.no} {case.matter.name}（{rating}星）", key="gs_rectification",
-                         url=f"/gov/gs/rectifications/{rect.pk}/", role_code="gs_centre_admin", region=ev.region)
+            _rectification_todos(rect, f"差评整改：{case.no} {case.matter.name}（{rating}星）")
     return ev
+
+
+RECTIFIER_ROLE = "gs_dept_rectifier"
+
+
+def _rectification_todos(rect, title):
+    """The department's rectification to-do: one for each active 部门整改人员 of the matter's department;
+    a department without one has the centre's administrators of the region do it."""
+    from kernel.accounts.models import User
+    from kernel.todos import services as todos
+
+    url = f"/gov/gs/rectifications/{rect.pk}/"
+    people = list(User.objects.filter(organisation=rect.department, is_active=True, roles__code=RECTIFIER_ROLE,
+                                      roles__enabled=True).distinct())
+    for person in people:
+        todos.create(rect, title, key="gs_rectification", url=url, assignee=person, region=rect.region)
+    if not people:
+        todos.create(rect, title, key="gs_rectification", url=url, role_code="gs_centre_admin", region=rect.region)
 
 
 def close_rectification(user, rect, reply):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from domains.gov_services.citizen import services
 from domains.gov_services.citizen.models import Address, Consultation, Evaluation, Rectification
 from domains.gov_services.one_window.models import Case
+from kernel.accounts.models import User
 from kernel.audit.models import ChangeLog, OperationLog
 from kernel.core.testing import PASSWORD
 from kernel.todos.models import Todo
@@ -250,6 +251,34 @@ def test_bad_review_opens_exactly_one_rectification_and_only_once(world):
     # another county's centre: 404
     other = clerk(QINGXIU, role="gs_centre_admin")
     assert client_for(other).get(f"/gov/gs/rectifications/{rect.pk}/").status_code == 404
+
+
+def test_bad_review_goes_to_the_departments_rectifiers_who_see_only_their_department(world):
+    from kernel.accounts.models import Role
+    from kernel.core.testing import make_agency
+
+    from ..reference import load as load_reference
+
+    load_reference()
+    role = Role.objects.get(code="gs_dept_rectifier")
+    rectifier = User.objects.create_user(username="dept_rect", password=PASSWORD, kind="staff",
+                                         organisation=world.matter.department, must_change_password=False)
+    rectifier.roles.add(role)
+    other_dept = User.objects.create_user(username="other_rect", password=PASSWORD, kind="staff",
+                                          organisation=make_agency(XINGNING, agency_type="police"),
+                                          must_change_password=False)
+    other_dept.roles.add(role)
+    u = citizen()
+    case = accepted_case(world, u)
+    services.evaluate(u, case, rating=1, comment="态度差")
+    rect = Rectification.objects.get()
+    todo = Todo.objects.get(object_id=str(rect.pk), key="gs_rectification")
+    assert (todo.assignee, todo.role_code) == (rectifier, "")
+    assert client_for(other_dept).get(f"/gov/gs/rectifications/{rect.pk}/").status_code == 404
+    c = client_for(rectifier)
+    assert c.get(f"/gov/gs/rectifications/{rect.pk}/").status_code == 200
+    assert c.post(f"/gov/gs/rectifications/{rect.pk}/", {"reply": "已整改并回访"}).status_code == 302
+    assert not Todo.objects.filter(object_id=str(rect.pk), status="open").exists()
 
 
 def test_good_review_no_rectification_and_draft_not_evaluable(world):
