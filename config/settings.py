@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "domains.si_fee.payers",
     "domains.si_fee.notices",
     "domains.si_fee.payments",
+    "domains.si_fee.refunds",
+    "domains.si_fee.agreements",
     "integrations.sms",
     "integrations.department_sim",
     "integrations.tips_pay",
@@ -246,7 +248,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Once a day at 08:00 Beijing time (reminders people should get in office hours); run_scheduler runs
 # them at its first round of each day.
-DAILY_TASKS = ["labor.guarantee_reminders"]
+DAILY_TASKS = ["labor.guarantee_reminders", "si_agree.batch_deduct", "si_pay.reconcile"]
 # Beside the warning scans, every scan round of run_scheduler (Celery beat runs them on their own schedule).
 ROUND_TASKS = ["gs_exchange.scan"]
 CELERY_BEAT_SCHEDULE.update({f"daily-{name}": {"task": name, "schedule": crontab(hour=8, minute=0)}

@@ -8,6 +8,11 @@
     gw.close_order(order_no)               # an unpaid order may no longer be paid
     gw.refund(order_no=..., refund_no=..., amount=Decimal(...), reason=...)
     gw.reconciliation(date)                # -> [ReconLine] of the day's file (上解 / 入库)
+    gw.verify_agreement(agreement_no=..., kind="TRIPARTITE"|"BILATERAL", bank_code=..., account_no=...,
+                        account_name=..., id_type=..., id_number=..., name=...)   # -> AgreementResult
+    gw.query_agreement(agreement_no) / gw.terminate_agreement(agreement_no, reason=)  # -> AgreementResult
+    gw.batch_deduct(batch_no=..., notify_url=..., items=[{"item_no", "order_no", "agreement_no", "id_type",
+                    "id_number", "name", "insurance", "period", "amount": Decimal}])  # -> [DeductionResult]
     verify_callback(method, path, headers, body) -> reason or ""   # the gateway's signed callback
 
 Every amount crosses the wire as a decimal string ("630.78") and comes back as a Decimal; a float is refused."""
@@ -87,6 +92,27 @@ class ReconLine:
     amount: Decimal
     paid_at: datetime.datetime
     status: str  # 上解 / 入库
+
+
+@dataclass
+class AgreementResult:
+    agreement_no: str
+    status: str  # VERIFIED / FAILED / TERMINATED
+    reason: str
+    receipt_no: str
+    answered_at: datetime.datetime | None
+    channel: str
+
+
+@dataclass
+class DeductionResult:
+    item_no: str
+    order_no: str
+    status: str  # DEDUCTED / FAILED
+    amount: Decimal
+    bank_serial: str
+    deducted_at: datetime.datetime | None
+    reason: str
 
 
 def _dt(text):
@@ -184,6 +210,36 @@ class PayGateway:
     def reconciliation(self, date: datetime.date) -> list[ReconLine]:
         data = self._call("GET", "/reconciliation", query={"date": date.isoformat()}, raw=True)
         return parse_reconciliation(data)
+
+    # -- entrusted deduction (委托扣款): agreements and batch deduction ------------------------------
+    def _agreement(self, a) -> AgreementResult:
+        return AgreementResult(a["agreement_no"], a["status"], a.get("reason", ""), a.get("receipt_no", ""),
+                               _dt(a.get("answered_at")), a.get("channel", ""))
+
+    def verify_agreement(self, *, agreement_no, kind, bank_code, account_no, account_name, id_type, id_number,
+                         name) -> AgreementResult:
+        """协议验证: the bank checks account number and name (and the payer) and answers at once."""
+        return self._agreement(self._call("POST", "/agreements/verify", body={
+            "merchant_id": self.merchant_id, "agreement_no": agreement_no, "kind": kind, "bank_code": bank_code,
+            "account_no": account_no, "account_name": account_name, "id_type": id_type, "id_number": id_number,
+            "name": name}))
+
+    def query_agreement(self, agreement_no) -> AgreementResult:
+        return self._agreement(self._call("GET", f"/agreements/{quote(agreement_no, safe='')}"))
+
+    def terminate_agreement(self, agreement_no, *, reason="") -> AgreementResult:
+        return self._agreement(self._call("POST", f"/agreements/{quote(agreement_no, safe='')}/terminate",
+                                          body={"merchant_id": self.merchant_id, "reason": reason}))
+
+    def batch_deduct(self, *, batch_no, notify_url, items) -> list[DeductionResult]:
+        """批量扣款: one result per item, DEDUCTED or FAILED; idempotent by item_no (a repeated item answers
+        its first result and is never debited twice)."""
+        a = self._call("POST", "/batch-deductions", body={
+            "merchant_id": self.merchant_id, "batch_no": batch_no, "notify_url": notify_url,
+            "items": [{**item, "amount": amount_text(item["amount"])} for item in items]})
+        return [DeductionResult(r["item_no"], r.get("order_no", ""), r["status"], parse_amount(r["amount"]),
+                                r.get("bank_serial", ""), _dt(r.get("deducted_at")), r.get("reason", ""))
+                for r in a.get("results", [])]
 
     # -- the gateway calling us --------------------------------------------------------
     def verify_callback(self, method, path, headers, body) -> str:

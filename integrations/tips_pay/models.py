@@ -54,3 +54,51 @@ class SimReconciliationHook(models.Model):
     date = models.DateField()
     drop_order_no = models.CharField(max_length=40, blank=True)
     add_line = models.JSONField(null=True, blank=True)  # {order_no, bank_serial, amount, paid_at, status}
+
+
+# -- entrusted deduction (委托扣款): the simulated banks' accounts, agreements and batch deductions ------------
+class SimBankAccount(models.Model):
+    """A bank account the simulated banks know. An agreement on a configured account must name its holder
+    (and ID number, when given); on an account not configured here, the account name must equal the payer's
+    name. `balance` null means no limit; a frozen account refuses agreements and deductions."""
+
+    bank_code = models.CharField(max_length=6)
+    account_no = models.CharField(max_length=32, unique=True)
+    account_name = models.CharField(max_length=50)
+    id_number = models.CharField(max_length=30, blank=True)
+    balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    frozen = models.BooleanField(default=False)
+
+
+class SimAgreement(models.Model):
+    class Status(models.TextChoices):
+        VERIFIED = "VERIFIED", "已验证"
+        FAILED = "FAILED", "验证失败"
+        TERMINATED = "TERMINATED", "已终止"
+
+    agreement_no = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=12)
+    bank_code = models.CharField(max_length=6)
+    account_no = models.CharField(max_length=32)
+    account_name = models.CharField(max_length=50)
+    id_type = models.CharField(max_length=3, blank=True)
+    id_number = models.CharField(max_length=30)
+    name = models.CharField(max_length=50)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    receipt_no = models.CharField(max_length=40, blank=True)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+
+class SimDeduction(models.Model):
+    """One item of a batch deduction, kept by item_no: a repeated item answers this, never debits again."""
+
+    item_no = models.CharField(max_length=40, unique=True)
+    batch_no = models.CharField(max_length=40)
+    order_no = models.CharField(max_length=40)
+    agreement_no = models.CharField(max_length=40)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=10)  # DEDUCTED / FAILED
+    reason = models.CharField(max_length=200, blank=True)
+    bank_serial = models.CharField(max_length=40, blank=True)
+    deducted_at = models.DateTimeField(null=True, blank=True)

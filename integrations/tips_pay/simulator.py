@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import signing
 from .client import amount_text
-from .models import SimOrder, SimReconciliationHook, SimRefund
+from .models import SimAgreement, SimBankAccount, SimDeduction, SimOrder, SimReconciliationHook, SimRefund
 
 
 def _refuse(code, message, status):
@@ -254,6 +254,188 @@ def hook_reconciliation(request):
     return JsonResponse({"code": "OK"})
 
 
+# -- entrusted deduction (委托扣款): agreement verification and batch deduction -------------------------
+SIM_BANKS = {"102", "103", "104", "105", "301", "303", "403", "313", "402"}
+BATCH_CHANNEL = "委托银行批量扣款"
+
+
+def _agreement_json(a):
+    return {"code": "OK", "agreement_no": a.agreement_no, "status": a.status, "reason": a.reason,
+            "receipt_no": a.receipt_no, "answered_at": a.answered_at.isoformat(),
+            "channel": "TIPS" if a.kind == "TRIPARTITE" else "金三社保费核心系统"}
+
+
+def bank_check(bank_code, account_no, account_name, id_number, name) -> str:
+    """The simulated bank's check of an agreement: "" if it accepts, else its reason (Chinese)."""
+    if bank_code not in SIM_BANKS:
+        return "该银行暂未开通委托扣款业务"
+    if not account_no.isdigit() or not 12 <= len(account_no) <= 25:
+        return "扣款账号格式错误"
+    account = SimBankAccount.objects.filter(account_no=account_no).first()
+    if account is None:
+        return "" if account_name == name else "账户名称与缴费人姓名不一致"
+    if account.bank_code != bank_code:
+        return "账号不属于该开户银行"
+    if account.frozen:
+        return "账户已冻结或状态异常"
+    if account.account_name != account_name:
+        return "账户名称与账号不符"
+    if account.id_number and account.id_number != id_number:
+        return "账户所有人证件号码与缴费人不符"
+    return ""
+
+
+@signed
+def agreement_verify(request):
+    try:
+        data = json.loads(request.body)
+        fields = {k: str(data[k]).strip() for k in ("agreement_no", "kind", "bank_code", "account_no",
+                                                     "account_name", "id_number", "name")}
+        if fields["kind"] not in ("TRIPARTITE", "BILATERAL") or not fields["agreement_no"]:
+            raise ValueError("kind/agreement_no")
+    except (ValueError, KeyError, TypeError) as exc:
+        return _refuse("INVALID_REQUEST", f"请求格式错误：{exc}", 400)
+    existing = SimAgreement.objects.filter(agreement_no=fields["agreement_no"]).first()
+    if existing is not None:
+        if existing.account_no != fields["account_no"] or existing.id_number != fields["id_number"]:
+            return _refuse("CONFLICT", "协议号已存在且内容不同", 409)
+        return JsonResponse(_agreement_json(existing))
+    reason = bank_check(fields["bank_code"], fields["account_no"], fields["account_name"], fields["id_number"],
+                        fields["name"])
+    status = SimAgreement.Status.FAILED if reason else SimAgreement.Status.VERIFIED
+    receipt = "" if reason else "HZ" + timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(5).upper()
+    try:
+        with transaction.atomic():
+            a = SimAgreement.objects.create(id_type=str(data.get("id_type", ""))[:3], status=status, reason=reason,
+                                            receipt_no=receipt, **fields)
+    except IntegrityError:
+        a = SimAgreement.objects.get(agreement_no=fields["agreement_no"])
+    return JsonResponse(_agreement_json(a))
+
+
+@signed
+def agreement_detail(request, agreement_no):
+    a = SimAgreement.objects.filter(agreement_no=agreement_no).first()
+    if a is None:
+        return _refuse("AGREEMENT_NOT_FOUND", "协议不存在", 404)
+    return JsonResponse(_agreement_json(a))
+
+
+@signed
+def agreement_terminate(request, agreement_no):
+    with transaction.atomic():
+        a = SimAgreement.objects.select_for_update().filter(agreement_no=agreement_no).first()
+        if a is None:
+            return _refuse("AGREEMENT_NOT_FOUND", "协议不存在", 404)
+        if a.status == SimAgreement.Status.VERIFIED:
+            a.status = SimAgreement.Status.TERMINATED
+            a.save(update_fields=["status"])
+    return JsonResponse(_agreement_json(a))
+
+
+def _deduction_json(d):
+    return {"item_no": d.item_no, "order_no": d.order_no, "status": d.status, "amount": amount_text(d.amount),
+            "bank_serial": d.bank_serial, "deducted_at": d.deducted_at.isoformat() if d.deducted_at else "",
+            "reason": d.reason}
+
+
+def _deduct_one(batch_no, notify_url, item):
+    """Debit one item (its account row locked) and record it; a DEDUCTED item also becomes a paid order of the
+    gateway (in the reconciliation file, its callback sent). Returns (SimDeduction, SimOrder or None)."""
+    amount = _amount(item["amount"])
+    item_no, order_no, agreement_no = str(item["item_no"]), str(item["order_no"]), str(item["agreement_no"])
+    with transaction.atomic():
+        done = SimDeduction.objects.select_for_update().filter(item_no=item_no).first()
+        if done is not None:
+            return done, None
+        agreement = SimAgreement.objects.filter(agreement_no=agreement_no).first()
+        reason = ""
+        if agreement is None or agreement.status == SimAgreement.Status.FAILED:
+            reason = "委托扣款协议不存在或未生效"
+        elif agreement.status == SimAgreement.Status.TERMINATED:
+            reason = "委托扣款协议已终止"
+        elif agreement.id_number != str(item.get("id_number", "")):
+            reason = "缴费人与协议不符"
+        account = None
+        if not reason:
+            account = SimBankAccount.objects.select_for_update().filter(account_no=agreement.account_no).first()
+            if account is not None and account.frozen:
+                reason = "账户已冻结或状态异常"
+            elif account is not None and account.balance is not None and account.balance < amount:
+                reason = "账户余额不足"
+        now = timezone.now()
+        if reason:
+            return SimDeduction.objects.create(item_no=item_no, batch_no=batch_no, order_no=order_no,
+                                               agreement_no=agreement_no, amount=amount, status="FAILED",
+                                               reason=reason), None
+        if account is not None and account.balance is not None:
+            account.balance -= amount
+            account.save(update_fields=["balance"])
+        serial = "PK" + timezone.localtime(now).strftime("%Y%m%d") + secrets.token_hex(6).upper()
+        done = SimDeduction.objects.create(item_no=item_no, batch_no=batch_no, order_no=order_no,
+                                           agreement_no=agreement_no, amount=amount, status="DEDUCTED",
+                                           bank_serial=serial, deducted_at=now)
+        order, created = SimOrder.objects.get_or_create(order_no=order_no, defaults=dict(
+            merchant_id=settings.PAY_MERCHANT_ID, amount=amount, subject="社保费委托扣款",
+            payer_name=str(item.get("name", ""))[:50], notify_url=notify_url, status=SimOrder.Status.PAID,
+            lines=[{"item": str(item.get("insurance", "")), "period": str(item.get("period", "")),
+                    "amount": amount_text(amount)}],
+            channel=BATCH_CHANNEL, bank_serial=serial, paid_at=now))
+    return done, (order if created else None)
+
+
+@signed
+def batch_deductions(request):
+    try:
+        data = json.loads(request.body)
+        batch_no, notify_url = str(data["batch_no"]), str(data["notify_url"])
+        items = data["items"]
+        if not isinstance(items, list) or len(items) > 1000:
+            raise ValueError("items")
+        for item in items:
+            _amount(item["amount"])
+            for key in ("item_no", "order_no", "agreement_no"):
+                if not str(item[key]).strip():
+                    raise ValueError(key)
+    except (ValueError, KeyError, TypeError) as exc:
+        return _refuse("INVALID_REQUEST", f"请求格式错误：{exc}", 400)
+    results, paid = [], []
+    for item in items:
+        done, order = _deduct_one(batch_no, notify_url, item)
+        results.append(_deduction_json(done))
+        if order is not None:
+            paid.append(order)
+    for order in paid:  # the gateway's usual asynchronous notification of each collected order
+        notify(order)
+    return JsonResponse({"code": "OK", "batch_no": batch_no, "results": results})
+
+
+@signed
+def hook_accounts(request):
+    """{"accounts": [{bank_code, account_no, account_name, id_number, balance ("100.00"|null), frozen}]}:
+    create or change simulated bank accounts."""
+    try:
+        data = json.loads(request.body)
+        rows = []
+        for a in data["accounts"]:
+            balance = a.get("balance")
+            rows.append(dict(bank_code=str(a["bank_code"]), account_no=str(a["account_no"]),
+                             account_name=str(a["account_name"]), id_number=str(a.get("id_number", "")),
+                             balance=None if balance is None else _amount_or_zero(balance),
+                             frozen=bool(a.get("frozen", False))))
+    except (ValueError, KeyError, TypeError) as exc:
+        return _refuse("INVALID_REQUEST", f"请求格式错误：{exc}", 400)
+    for row in rows:
+        SimBankAccount.objects.update_or_create(account_no=row.pop("account_no"), defaults=row)
+    return JsonResponse({"code": "OK", "accounts": len(rows)})
+
+
+def _amount_or_zero(value):
+    if value in ("0", "0.00"):
+        return Decimal("0.00")
+    return _amount(value)
+
+
 urlpatterns = [
     path("orders", orders),
     path("orders/<str:order_no>", order_detail),
@@ -263,4 +445,9 @@ urlpatterns = [
     path("cashier/<str:token>/", cashier, name="tips_pay_cashier"),
     path("hooks/notify/<str:order_no>", hook_notify),
     path("hooks/reconciliation", hook_reconciliation),
+    path("agreements/verify", agreement_verify),
+    path("agreements/<str:agreement_no>", agreement_detail),
+    path("agreements/<str:agreement_no>/terminate", agreement_terminate),
+    path("batch-deductions", batch_deductions),
+    path("hooks/accounts", hook_accounts),
 ]

@@ -6,7 +6,9 @@ class PaymentsConfig(AppConfig):
     side of §2.3.2): self-declared flexible-employment pension by the prefecture's yearly rules, payables
     assessed and pushed by social security (核定应缴), payment orders through the bank gateway
     (integrations/tips_pay) with a signed callback applied exactly once, the payer's payment history
-    with per-line status, and the tax staff's order list."""
+    with per-line status, and the tax staff's order list; receipts (缴费回单) with a verification code and QR
+checked by a public page; the daily reconciliation with the bank's file (对账), its differences raised as
+warnings (rule si_reconciliation_difference)."""
     name = "domains.si_fee.payments"
     label = "si_pay"
     verbose_name = "社保费缴费"
@@ -15,7 +17,7 @@ class PaymentsConfig(AppConfig):
                      "public": "domains.si_fee.payments.web.urls_public"}
 
     def ready(self):
-        from . import menus, push  # noqa: F401
+        from . import alerts, menus, push  # noqa: F401
 
         push.register()
 

@@ -213,16 +213,16 @@ def apply_result(order_no, status, amount, *, bank_serial="", paid_at=None, chan
     """Apply the gateway's result to our order exactly once. Returns (ok, code, message):
     ok False with code ORDER_NOT_FOUND / AMOUNT_MISMATCH / BAD_STATUS (refused, logged)."""
     if status not in ("PAID", "FAILED", "CLOSED"):
-        log_operation("si_pay_callback_refused", success=False, entrance="public", reason="bad_status",
+        log_operation("si_pay_cb_refused", success=False, entrance="public", reason="bad_status",
                       order_no=order_no, status=str(status)[:20], via=via)
         return False, "BAD_STATUS", "状态不正确"
     order = PaymentOrder.all_objects.filter(order_no=order_no).first()
     if order is None:
-        log_operation("si_pay_callback_refused", success=False, entrance="public", reason="unknown_order",
+        log_operation("si_pay_cb_refused", success=False, entrance="public", reason="unknown_order",
                       order_no=str(order_no)[:40], via=via)
         return False, "ORDER_NOT_FOUND", "订单不存在"
     if amount != order.total:
-        log_operation("si_pay_callback_refused", success=False, entrance="public", reason="amount_mismatch",
+        log_operation("si_pay_cb_refused", success=False, entrance="public", reason="amount_mismatch",
                       order_no=order_no, expected=str(order.total), got=str(amount), via=via)
         return False, "AMOUNT_MISMATCH", "金额与订单不符"
     if status != "PAID":
@@ -239,7 +239,7 @@ def _apply_paid(order, *, bank_serial, paid_at, channel, via):
     with transaction.atomic():
         locked = PaymentOrder.all_objects.select_for_update().get(pk=order.pk)
         if locked.status == "paid":
-            log_operation("si_pay_callback_duplicate", entrance="public", order_no=locked.order_no, via=via)
+            log_operation("si_pay_cb_duplicate", entrance="public", order_no=locked.order_no, via=via)
             return False
         source = locked.status
         locked.bank_serial, locked.paid_at, locked.channel = bank_serial[:40], paid_at, channel[:60]
@@ -262,6 +262,9 @@ def _apply_paid(order, *, bank_serial, paid_at, channel, via):
                 line.payable.save(update_fields=["status", "updated_at"])
         log_operation("si_pay_paid", entrance="public", order_no=locked.order_no, total=str(locked.total),
                       bank_serial=bank_serial, via=via, from_status=source, anomaly=anomaly, success=not anomaly)
+        from .receipts import issue_receipt
+
+        issue_receipt(locked)  # 缴费回单: number and verification code fixed at payment
     order.refresh_from_db()
     return True
 
@@ -285,7 +288,7 @@ def handle_callback(method, path, headers, body, gw=None):
     gw = gw or gateway()
     reason = gw.verify_callback(method, path, headers, body)
     if reason:
-        log_operation("si_pay_callback_refused", success=False, entrance="public", reason=reason,
+        log_operation("si_pay_cb_refused", success=False, entrance="public", reason=reason,
                       body=body[:500].decode("utf-8", "replace"))
         return 401, {"code": "BAD_SIGNATURE", "message": "签名校验失败"}
     try:
@@ -297,7 +300,7 @@ def handle_callback(method, path, headers, body, gw=None):
         paid_at = datetime.datetime.fromisoformat(data["paid_at"]) if data.get("paid_at") else None
         order_no, status = str(data["order_no"]), str(data["status"])
     except (ValueError, KeyError, TypeError, InvalidOperation):
-        log_operation("si_pay_callback_refused", success=False, entrance="public", reason="bad_request",
+        log_operation("si_pay_cb_refused", success=False, entrance="public", reason="bad_request",
                       body=body[:500].decode("utf-8", "replace"))
         return 400, {"code": "INVALID_REQUEST", "message": "通知格式错误"}
     ok, code, message = apply_result(order_no, status, amount, bank_serial=str(data.get("bank_serial", "")),

@@ -109,7 +109,7 @@ def test_duplicated_callback_credits_once(client, payer):
     assert order.status == "paid" and order.workflow_history().filter(transition="pay").count() == 1
     assert SmsMessage.objects.filter(idempotency_key=f"si_pay_paid:{order.order_no}").count() == 1
     assert OperationLog.objects.filter(action="si_pay_paid").count() == 1
-    assert OperationLog.objects.filter(action="si_pay_callback_duplicate").count() == 3
+    assert OperationLog.objects.filter(action="si_pay_cb_duplicate").count() == 3
 
 
 def sim_cashier(sim):
@@ -150,7 +150,7 @@ def test_tampered_unknown_and_wrong_amount_callbacks_are_refused_and_logged(clie
     assert r.status_code == 400
     order.refresh_from_db()
     assert order.status == "created" and set(order.lines.values_list("status", flat=True)) == {"pending"}
-    reasons = list(OperationLog.objects.filter(action="si_pay_callback_refused", success=False)
+    reasons = list(OperationLog.objects.filter(action="si_pay_cb_refused", success=False)
                    .values_list("detail__reason", flat=True))
     assert sorted(reasons) == sorted(["bad_signature", "bad_signature", "unknown_order", "amount_mismatch",
                                       "bad_request"])

@@ -9,4 +9,7 @@ urlpatterns = [
     path("pay/<str:order_no>/continue/", v.ContinueView.as_view(), name="si_pay_continue"),
     path("payables/", v.PayablesView.as_view(), name="si_pay_payables"),
     path("payments/", v.HistoryView.as_view(), name="si_pay_history"),
+    path("receipts/", v.ReceiptListView.as_view(), name="si_pay_receipts"),
+    path("receipts/<str:order_no>/", v.ReceiptView.as_view(), name="si_pay_receipt"),
+    path("receipts/<str:order_no>/pdf/", v.ReceiptPdfView.as_view(), name="si_receipt_pdf"),
 ]

@@ -212,3 +212,58 @@ class HistoryView(PayPage):
             Prefetch("lines", queryset=PaymentLine.objects.select_related("insurance"))).order_by("-id")
         ctx["page"] = Paginator(qs, 10).get_page(self.request.GET.get("page"))
         return ctx
+
+
+# == 缴费回单 ===================================================================================================
+class ReceiptListView(PayPage):
+    """缴费回单: the payer's paid orders, each opening its receipt."""
+
+    template_name = "si_pay/receipts.html"
+    title = "缴费回单"
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+        from django.db.models import Prefetch
+
+        ctx = super().get_context_data(**kwargs)
+        qs = self.my_orders().filter(status="paid").prefetch_related(
+            Prefetch("lines", queryset=PaymentLine.objects.select_related("insurance"))).order_by("-paid_at", "-id")
+        ctx["page"] = Paginator(qs, 10).get_page(self.request.GET.get("page"))
+        return ctx
+
+
+class ReceiptView(PayPage):
+    """One receipt (H5), with the QR code of its verification page and the PDF download."""
+
+    template_name = "si_pay/receipt.html"
+    title = "缴费回单"
+
+    def get_order(self):
+        order = (self.my_orders().filter(order_no=self.kwargs["order_no"], status="paid")
+                 .select_related("payer", "payer__region", "payer__prefecture", "payer__tax_authority").first())
+        if order is None:
+            raise Http404("缴费回单不存在")
+        return order
+
+    def receipt_data(self):
+        from ..receipts import issue_receipt, receipt_data
+
+        order = self.get_order()
+        return receipt_data(order, issue_receipt(order, self.request.user), request=self.request)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(self.receipt_data(), back_url=reverse("m:si_pay_receipts"))
+        return ctx
+
+
+class ReceiptPdfView(ReceiptView):
+    def get(self, request, *args, **kwargs):
+        from kernel.audit.services import log_operation
+        from kernel.exports.documents import pdf_response
+
+        data = self.receipt_data()
+        log_operation("si_receipt_pdf", user=request.user, entrance="m", order_no=data["order"].order_no,
+                      receipt_no=data["receipt"].receipt_no)
+        return pdf_response("si_pay/receipt_pdf.html", {**data, "title": "缴费回单"},
+                            f"缴费回单_{data['receipt'].receipt_no}")
