@@ -9,6 +9,9 @@
    after one more day of attendance.
 4. Excel export of 100,000 organisation rows through the same code the list pages use, in a child
    process so that its peak memory (ru_maxrss) is the export's own.
+5. One-window department exchange (1,000,000 cases, 5,000,000 shadow rows at scale 2000): dispatch
+   throughput end to end with the department simulator (gs_dispatch), and the recovery scan of the
+   front-end databases with nothing lost and with lost callback notifications (gs_recovery).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zhengwu_bench .venv/bin/python bench/engines.py
 """
@@ -237,6 +240,126 @@ def bench_labor_scan():
     return rows
 
 
+# == one-window department exchange (issue 6) ============================================================
+
+def _gs_cpu():
+    """CPU seconds of this process and of the PostgreSQL server processes (bench/run.py's accounting)."""
+    from bench.run import _cpu_seconds
+
+    cpu = _cpu_seconds(-1)  # no gunicorn here: "app" stays 0, "client" is this process
+    return {"python": cpu["client"], "db": cpu["db"]}
+
+
+def _gs_sizes():
+    from domains.gov_services.exchange.models import DepartmentSystem, ShadowRecord
+    from domains.gov_services.one_window.models import Case
+
+    with connection.cursor() as c:  # estimates: an exact count(*) of 5,000,000 rows is a scan of its own
+        c.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relname IN (%s, %s)",
+                  [Case._meta.db_table, ShadowRecord._meta.db_table])
+        est = dict(c.fetchall())
+    return (f"{est.get(Case._meta.db_table, 0):,} cases, {est.get(ShadowRecord._meta.db_table, 0):,} shadow rows "
+            f"(estimates), {DepartmentSystem.objects.filter(active=True).count()} department systems")
+
+
+def _gs_accepted(n):
+    """n volume cases of 兴宁区 accepted at the window and not dispatched yet (demo_volume leaves 1 in 20)."""
+    from domains.gov_services.exchange.demo_volume import VOLUME_PREFIX
+    from domains.gov_services.one_window.models import Case
+
+    return list(Case.objects.filter(no__startswith=VOLUME_PREFIX, status="accepted", region__code="450102")
+                .select_related("matter", "matter__department", "region").order_by("pk")[:n])
+
+
+def bench_gs_dispatch(n=1000):
+    """Dispatch n accepted cases end to end, one after the other as the window clerk: dispatch (front-end row,
+    shadow row, signed notification the simulator verifies and acknowledges), then the simulated department
+    calls back 受理 and 办结 (front-end row + signed callback through the WSGI stack, applied: state, shadow
+    row, SMS, result file at 办结). Reported as cases per second, with the time of each step and the CPU."""
+    from domains.gov_services.exchange import services as exchange
+    from integrations.department_sim.simulator import Department
+    from kernel.accounts.models import User
+
+    cases = _gs_accepted(n)
+    if not cases:
+        print("\nOne-window dispatch: no accepted volume cases (seed_demo --scale > 1), skipped")
+        return None
+    clerk = User.objects.get(username="xn_window")
+    departments, steps = {}, {"dispatch": 0.0, "accept": 0.0, "complete": 0.0}
+    print(f"\nOne-window dispatch end to end with the department simulator: {len(cases):,} cases; {_gs_sizes()}")
+    cpu0, started = _gs_cpu(), time.perf_counter()
+    for case in cases:
+        t0 = time.perf_counter()
+        shadow = exchange.dispatch(case, clerk)
+        t1 = time.perf_counter()
+        code = shadow.system.code
+        department = departments.get(code) or departments.setdefault(code, Department(code))
+        status, answer = department.progress(case.no, "accept", opinion="材料齐全，予以受理", version=shadow.version)
+        t2 = time.perf_counter()
+        status2, answer2 = department.progress(case.no, "complete", opinion="准予许可", version=shadow.version)
+        t3 = time.perf_counter()
+        if shadow.acknowledged_at is None or status != 200 or status2 != 200:
+            raise RuntimeError(f"{case.no}: ack {shadow.acknowledged_at}, 受理 {status} {answer}, 办结 {status2} {answer2}")
+        steps["dispatch"] += t1 - t0
+        steps["accept"] += t2 - t1
+        steps["complete"] += t3 - t2
+    seconds, cpu1 = time.perf_counter() - started, _gs_cpu()
+    from domains.gov_services.one_window.models import Case as GsCase
+
+    done = GsCase.objects.filter(pk__in=[c.pk for c in cases], status="completed").count()
+    per = {k: 1000 * v / len(cases) for k, v in steps.items()}
+    print(f"{len(cases):,} cases in {seconds:.1f} s: {len(cases) / seconds:,.1f} cases/s end to end "
+          f"({done:,} completed); per case: dispatch {per['dispatch']:.1f} ms, 受理 callback {per['accept']:.1f} ms, "
+          f"办结 callback {per['complete']:.1f} ms")
+    from django.conf import settings
+
+    sms = ("delivered in-process to the SMS simulator (Celery eager)" if settings.CELERY_TASK_ALWAYS_EAGER
+           else "queued for a Celery worker (CELERY_BROKER_URL set)")
+    db = cpu1["db"] - cpu0["db"]  # live server processes only: backends that exited in between are lost
+    db = f"{1000 * db / len(cases):.1f}" if db >= 0 else "n/a (backends exited)"
+    print(f"CPU ms per case: python {1000 * (cpu1['python'] - cpu0['python']) / len(cases):.1f}, "
+          f"PostgreSQL {db} (one process, sequential); SMS {sms}")
+    return seconds
+
+
+def bench_gs_recovery(lost=500):
+    """The recovery scan (services.recover, the gs_exchange.scan task) over every front-end database and the
+    shadow table: with nothing lost, after `lost` 受理 callbacks were written into the front-end databases
+    with their notification lost (taken in by the scan), and again with nothing lost."""
+    from domains.gov_services.exchange import services as exchange
+    from domains.gov_services.exchange.frontdb import FrontDB
+    from domains.gov_services.exchange.models import DepartmentSystem
+    from integrations.department_sim.simulator import Department
+    from kernel.accounts.models import User
+
+    front_rows = 0
+    for system in DepartmentSystem.objects.filter(active=True):
+        with connection.cursor() as c:
+            c.execute(f'SELECT count(*) FROM "{FrontDB(system.code).schema}".front_callback')
+            front_rows += c.fetchone()[0]
+    print(f"\nOne-window recovery scan: {_gs_sizes()}, {front_rows:,} callback rows in the front-end databases")
+    print(f"{'scan':<44}{'seconds':>9}{'applied':>9}{'renotified':>11}{'CPU s: python':>15}{'db':>7}")
+
+    def run(label):
+        cpu0, started = _gs_cpu(), time.perf_counter()
+        counts = exchange.recover()
+        seconds, cpu1 = time.perf_counter() - started, _gs_cpu()
+        print(f"{label:<44}{seconds:>9.2f}{counts['applied']:>9,}{counts['renotified']:>11,}"
+              f"{cpu1['python'] - cpu0['python']:>15.1f}{cpu1['db'] - cpu0['db']:>7.1f}", flush=True)
+        return seconds, counts
+
+    run("nothing lost")
+    cases = _gs_accepted(lost)
+    clerk = User.objects.get(username="xn_window")
+    for case in cases:  # dispatched normally, then the department's 受理 notification is lost
+        shadow = exchange.dispatch(case, clerk)
+        Department(shadow.system.code).progress(case.no, "accept", version=shadow.version, notify=False)
+    seconds, counts = run(f"{len(cases):,} callbacks with notification lost")
+    if counts["applied"] != len(cases):
+        raise RuntimeError(f"the scan applied {counts['applied']} of {len(cases)} lost callbacks")
+    run("re-scan, nothing lost")
+
+
 def export_child(n):
     """Runs in a child process: export n rows, print seconds and peak RSS."""
     import tempfile
@@ -276,6 +399,7 @@ if __name__ == "__main__":
             raise SystemExit("bench/engines.py runs against PostgreSQL: set DATABASE_URL")
         only = set(sys.argv[1:])  # e.g. `bench/engines.py hazard_scan`; nothing given: all
         for name, run in (("scan", bench_scan), ("hazard_scan", bench_hazard_scan), ("labor_scan", bench_labor_scan),
-                          ("export", bench_export)):
+                          ("export", bench_export), ("gs_dispatch", bench_gs_dispatch),
+                          ("gs_recovery", bench_gs_recovery)):
             if not only or name in only:
                 run()

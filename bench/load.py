@@ -52,6 +52,9 @@ SCENARIOS = {
         # the labour-inspection warning statistics of Nanning (issue 5), as its city inspector
         Scenario("labor_stats", "/gov/labor/stats/", login=True, expect=b'id="stats-cards"', user="nn_labor",
                  note="wage-arrears warning statistics, Nanning scope"),
+        # the one-window case list of the 兴宁区 window clerk (issue 6): 400,000 of the 1,000,000 cases at scale 2000
+        Scenario("gs_cases", "/gov/gs/cases/", login=True, expect=b'id="result-table"', user="xn_window",
+                 note="window clerk's case list with e-supervision counts, 兴宁区 scope"),
     ]
 }
 

@@ -44,7 +44,7 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per scenario (default 3)")
     p.add_argument("--workers", type=int, default=2 * cores + 1,
                    help=f"gunicorn sync workers (default 2*cores+1 = {2 * cores + 1})")
-    p.add_argument("--scenarios", default="bare,bare_auth,org_list,org_list_name,hazard_list,labor_stats",
+    p.add_argument("--scenarios", default="bare,bare_auth,org_list,org_list_name,hazard_list,labor_stats,gs_cases",
                    help=f"comma-separated, from: {', '.join(load.SCENARIOS)}")
     p.add_argument("--skip-seed", action="store_true", help="do not check or seed the data (migrate still runs)")
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
@@ -128,8 +128,15 @@ def _labor_seeded():
     return Project.all_objects.filter(code__startswith=VOLUME_PREFIX).exists()
 
 
+def _gov_services_seeded():
+    from domains.gov_services.exchange.demo_volume import VOLUME_PREFIX
+    from domains.gov_services.one_window.models import Case
+
+    return Case.all_objects.filter(no__startswith=VOLUME_PREFIX).exists()
+
+
 # Domain data that seed_demo adds beside the enterprises (each seeder skips what is already there).
-DOMAIN_SEEDED = [_equipment_seeded, _hazards_seeded, _labor_seeded]
+DOMAIN_SEEDED = [_equipment_seeded, _hazards_seeded, _labor_seeded, _gov_services_seeded]
 
 
 def ensure_seeded(scale):

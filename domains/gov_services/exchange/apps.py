@@ -26,4 +26,9 @@ class ExchangeConfig(AppConfig):
     def seed_demo(self, scale, out):
         from .demo import seed
 
-        return seed(scale, out)
+        summary = seed(scale, out)
+        if scale > 1 and summary:  # the benchmark volume (bench/run.py): 500 cases a scale unit, 5 shadow rows each
+            from . import demo_volume
+
+            summary = f"{summary}；{demo_volume.seed(scale, out)}"
+        return summary

@@ -81,6 +81,42 @@ class FrontDB:
             path = frontdb_dir() / f"{self.code}.sqlite3"
             path.unlink(missing_ok=True)
 
+    # -- bulk loading (the benchmark volume, demo_volume.py) ----------------------------------------
+    def copy_rows(self, table, columns, rows) -> int:
+        """Append plain tuples to front_case / front_callback: COPY on PostgreSQL, executemany on SQLite."""
+        if table not in TABLES or not rows:
+            return 0
+        cols = ", ".join(columns)
+        conn = self._connect()
+        try:
+            if self.postgres:
+                with conn.cursor() as cur, cur.copy(f'COPY "{self.schema}".{table} ({cols}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(columns))
+                conn.execute("BEGIN")
+                conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+                conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return len(rows)
+
+    def remove_orphans(self, prefix, known=None):
+        """Remove rows whose case number starts with `prefix` but whose case does not exist (a bulk load
+        interrupted between the front-end rows and the cases). PostgreSQL: against the case table in the
+        same database; SQLite: against the set `known` of existing case numbers."""
+        like = prefix + "%"
+        for table in TABLES:
+            if self.postgres:
+                self._run(f"DELETE FROM {{p}}{table} f WHERE f.sbh LIKE %s AND NOT EXISTS "
+                          "(SELECT 1 FROM gs_window_case c WHERE c.no = f.sbh)", (like,))
+            else:
+                stale = {r["sbh"] for r in self._run(f"SELECT DISTINCT sbh FROM {table} WHERE sbh LIKE %s", (like,),
+                                                     fetch=True)} - set(known or ())
+                for sbh in stale:
+                    self._run(f"DELETE FROM {table} WHERE sbh = %s", (sbh,))
+
     # -- the platform's side ----------------------------------------------------------------------
     def write_case(self, sbh, version, matter_code, payload: dict):
         self._run("INSERT INTO {p}front_case (sbh, version, matter_code, payload, status, written_at) "
@@ -91,6 +127,30 @@ class FrontDB:
         rows = self._run("SELECT * FROM {p}front_callback WHERE sbh = %s AND version = %s AND stage = %s",
                          (sbh, version, stage), fetch=True)
         return _decode(rows[0]) if rows else None
+
+    def callback_keys(self, batch=5000):
+        """The keys (sbh, version, stage) of every callback row, in pages of `batch` in key order (keyset
+        pagination on the primary key, one connection, no payloads): what the recovery scan compares."""
+        sql = "SELECT sbh, version, stage FROM {p}front_callback {w} ORDER BY sbh, version, stage LIMIT %s"
+        after = "WHERE (sbh, version, stage) > (%s, %s, %s)"
+        conn = self._connect()
+        try:
+            last = None
+            while True:
+                query = sql.format(p=self.prefix, w=after if last else "")
+                if not self.postgres:
+                    query = query.replace("%s", "?")
+                cur = conn.cursor()
+                cur.execute(query, (*last, batch) if last else (batch,))
+                rows = [tuple(r) for r in cur.fetchall()]
+                if not rows:
+                    return
+                yield rows
+                if len(rows) < batch:
+                    return
+                last = rows[-1]
+        finally:
+            conn.close()
 
     def callbacks(self):
         return [_decode(r) for r in self._run("SELECT * FROM {p}front_callback ORDER BY written_at, sbh, version",
