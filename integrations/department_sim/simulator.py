@@ -92,10 +92,10 @@ class Department:
         return FrontDB(self.code)
 
     def current_version(self, sbh):
-        versions = [r["version"] for r in self.db.cases() if r["sbh"] == sbh]
-        if not versions:
+        version = self.db.latest_version(sbh)
+        if version is None:
             raise LookupError(f"前置库中没有申报号{sbh}")
-        return max(versions)
+        return version
 
     def progress(self, sbh, stage, *, opinion="", result_file=None, version=None, notify=True):
         """Write stage `stage` of the case into the front-end DB (with a small result file at 办结) and,

@@ -123,6 +123,11 @@ class FrontDB:
                   "VALUES (%s, %s, %s, %s, 'new', %s)",
                   (sbh, version, matter_code, json.dumps(payload, ensure_ascii=False), _now()))
 
+    def latest_version(self, sbh):
+        """The highest version of a case written to this front-end database, or None."""
+        rows = self._run("SELECT MAX(version) AS v FROM {p}front_case WHERE sbh = %s", (sbh,), fetch=True)
+        return rows[0]["v"] if rows else None
+
     def read_callback(self, sbh, version, stage):
         rows = self._run("SELECT * FROM {p}front_callback WHERE sbh = %s AND version = %s AND stage = %s",
                          (sbh, version, stage), fetch=True)
