@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
 
@@ -191,7 +191,13 @@ class PayGateway:
             "subject": subject, "payer_name": payer_name, "notify_url": notify_url, "return_url": return_url,
             "expire_at": expire_at.isoformat() if expire_at else "",
             "lines": [{**line, "amount": amount_text(line["amount"])} for line in lines]})
-        return CreatedOrder(answer["order_no"], answer.get("gateway_order_id", ""), answer["cashier_url"])
+        cashier = answer["cashier_url"]
+        if self.simulated:
+            # The in-process simulator is mounted on our own site: its cashier is a path on the host the payer
+            # is already on (the simulator sees only the loopback address it was called with).
+            parts = urlsplit(cashier)
+            cashier = parts.path + (f"?{parts.query}" if parts.query else "")
+        return CreatedOrder(answer["order_no"], answer.get("gateway_order_id", ""), cashier)
 
     def query_order(self, order_no) -> OrderStatus:
         a = self._call("GET", f"/orders/{quote(order_no, safe='')}")
