@@ -107,6 +107,9 @@ def _readable(field, value):
     return value
 
 
+ACTION_MAX = 40  # an operation's code; log_operation() refuses longer ones on every database
+
+
 class OperationLog(InsertOnlyModel):
     scope_fields = {"region": "region", "organisation": "organisation", "owner": "actor"}
 
@@ -129,7 +132,7 @@ class OperationLog(InsertOnlyModel):
     username = models.CharField("登录名", max_length=150, blank=True, db_index=True)
     organisation = models.ForeignKey("org.Organisation", verbose_name="机构", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     region = models.ForeignKey("org.Region", verbose_name="区划", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
-    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
+    action = models.CharField("操作", max_length=ACTION_MAX, choices=Action.choices, db_index=True)
     success = models.BooleanField("成功", default=True)
     ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
     request_id = models.CharField("请求编号", max_length=64, blank=True)

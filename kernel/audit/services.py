@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from kernel.core import context
 
-from .models import ChangeLog, OperationLog
+from .models import ACTION_MAX, ChangeLog, OperationLog
 
 SECRET_MARKERS = ("password", "secret", "token", "salt", "api_key", "private_key")
 STRIPPED = "******"
@@ -80,6 +80,8 @@ def record_change(instance, action, before, after):
 
 
 def log_operation(action, *, user=None, username="", success=True, entrance="", **detail):
+    if len(action) > ACTION_MAX:  # SQLite would store it; PostgreSQL would fail the caller's transaction
+        raise ValueError(f"operation code {action!r} is longer than {ACTION_MAX} characters")
     ctx = context.current()
     if user is None:
         user = context.current_user()
