@@ -1,7 +1,9 @@
 """The HTTP adapter for the SMS platform (PROTOCOL.md)."""
+import contextlib
 import functools
 import io
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -53,6 +55,32 @@ def _local_app():
     return get_wsgi_application()
 
 
+_depth = threading.local()
+
+
+@contextlib.contextmanager
+def _keep_connections():
+    """Like Django's test client: a request made in-process must not close the caller's database connection
+    (request_started/finished would, mid-transaction). Re-entrant: a simulator called in-process that
+    calls us back in-process (payment callbacks) nests, and only the outermost call reconnects the
+    handlers, after the outermost request has finished."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    depth = getattr(_depth, "value", 0)
+    if depth == 0:
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+    _depth.value = depth + 1
+    try:
+        yield
+    finally:
+        _depth.value = depth
+        if depth == 0:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+
+
 class WsgiTransport:
     """Calls a WSGI application in-process (the local simulator in demo and tests): the same
     request bytes and response parsing as over HTTP, without a socket."""
@@ -83,23 +111,13 @@ class WsgiTransport:
         def start_response(status, response_headers, exc_info=None):
             status_holder["status"] = int(status.split()[0])
 
-        # Like Django's test client: the nested request must not close the caller's database
-        # connection (request_started/finished would, mid-transaction).
-        from django.core import signals
-        from django.db import close_old_connections
-
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
-        try:
+        with _keep_connections():
             chunks = self.app(environ, start_response)
             try:
                 data = b"".join(chunks)
             finally:
                 if hasattr(chunks, "close"):
                     chunks.close()
-        finally:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
         return status_holder["status"], data
 
 
