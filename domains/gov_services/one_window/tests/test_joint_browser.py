@@ -27,7 +27,13 @@ def test_joint_project_page_and_review(live, browser, shot):
         Case.workflow.apply(cases[0], name, None, system=True)
     page = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN").new_page()
     login(page, live.url, w.clerk.username, PASSWORD)
-    page.goto(f"{live.url}/gov/gs/joint/{gid}/")
+    page.goto(f"{live.url}/gov/gs/joint/")  # the project list, reached from the menu
+    page.wait_for_selector("#result-table")
+    row = page.locator("#result-table tbody tr", has_text=gid)
+    assert "1/3" in row.inner_text() and w.enterprise.name in row.inner_text()
+    shot(page, "gs_joint_list")
+    row.locator(f"a:has-text('{gid}')").click()
+    page.wait_for_url(f"**/gov/gs/joint/{gid}/")
     page.wait_for_selector("#joint-cases")
     assert page.locator("#joint-cases tbody tr").count() == 3
     assert "已办结 1 / 3" in page.inner_text("#joint-progress")

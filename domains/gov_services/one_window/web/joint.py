@@ -28,7 +28,7 @@ class JointListView(EntranceMixin, TemplateView):
     template_name = "gs_window/joint/list.html"
     permission_required = VIEW
     title = "联合审批"
-    breadcrumbs = [SECTION, ("联合审批", None)]
+    breadcrumbs = [SECTION]
     paginate_by = 20
 
     def get_title(self):
