@@ -30,7 +30,10 @@ class Receipt:
 
 
 class UrllibTransport:
-    """Real HTTP, with a timeout."""
+    """Real HTTP, with a timeout. An HTTP error status is an answer; no connection raises `error_class`
+    (adapters of other platforms subclass it with their own error and name)."""
+
+    error_class, platform = GatewayError, "短信平台"
 
     def __init__(self, timeout=10):
         self.timeout = timeout
@@ -43,7 +46,7 @@ class UrllibTransport:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise GatewayError(f"无法连接短信平台：{exc}") from exc
+            raise self.error_class(f"无法连接{self.platform}：{exc}") from exc
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,13 +20,13 @@ import csv
 import datetime
 import io
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+
+from integrations.sms.gateway import UrllibTransport as _HttpTransport
 
 from . import signing
 
@@ -126,19 +126,8 @@ def _dt(text):
     return value
 
 
-class UrllibTransport:
-    def __init__(self, timeout=10):
-        self.timeout = timeout
-
-    def request(self, method, url, headers, body):
-        req = urllib.request.Request(url, data=body if method == "POST" else None, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise PayGatewayError(f"无法连接支付平台：{exc}") from exc
+class UrllibTransport(_HttpTransport):
+    error_class, platform = PayGatewayError, "支付平台"
 
 
 def default_transport(simulated):

@@ -86,3 +86,12 @@ def test_amounts_are_decimal_strings_and_requests_signed(client):
     r = client.post(path, body, content_type="application/json", **{f"HTTP_{k.upper().replace('-', '_')}": v
                                                                    for k, v in headers.items()})
     assert r.status_code == 401 and SimDeduction.objects.count() == 0
+
+
+def test_unreachable_gateway_is_a_pay_gateway_error_in_chinese():
+    from integrations.tips_pay.client import PayGateway, PayGatewayError
+
+    gw = PayGateway(base_url="http://127.0.0.1:9/pay")  # the discard port: nothing listens
+    with pytest.raises(PayGatewayError) as exc:
+        gw.query_order("SI0000")
+    assert str(exc.value).startswith("无法连接支付平台")
