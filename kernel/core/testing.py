@@ -169,3 +169,46 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 1024
     parallelism = 1
+
+
+def race(workers, target):
+    """Run `target(i)` for i in range(workers) in threads released together (concurrency tests). Returns
+    (results, unexpected): each result is target's value or the ValidationError it raised; anything else is
+    reported in `unexpected`. SQLite's in-memory test database answers "table is locked" at once instead of
+    waiting (the transaction was rolled back whole), so those tries are repeated; PostgreSQL waits."""
+    import random
+    import threading
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.db import OperationalError, connection
+
+    barrier, results, unexpected = threading.Barrier(workers), [], []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            for _ in range(200):
+                try:
+                    results.append(target(i))
+                except ValidationError as exc:
+                    results.append(exc)
+                except OperationalError as exc:
+                    if connection.vendor == "sqlite" and "locked" in str(exc):
+                        time.sleep(random.uniform(0.002, 0.02))
+                        continue
+                    unexpected.append(repr(exc))
+                except Exception as exc:  # noqa: BLE001 - reported to the test
+                    unexpected.append(repr(exc))
+                break
+            else:
+                unexpected.append("still locked after 200 tries")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, unexpected

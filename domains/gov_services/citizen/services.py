@@ -1,6 +1,4 @@
 """Business operations of the applicant's side: the only place that changes these records' state."""
-import base64
-import binascii
 import re
 import uuid
 
@@ -14,6 +12,7 @@ from django.utils import timezone
 from kernel.audit.services import log_operation
 from kernel.files import services as files
 from kernel.files.purposes import MB, register_purpose
+from kernel.files.signatures import PNG_MAGIC, decode_signature  # noqa: F401 (PNG_MAGIC: used by tests)
 
 from .models import Address, Consultation, Delivery, Evaluation, Proof, Rectification
 
@@ -24,8 +23,6 @@ EVALUATION_PURPOSE = register_purpose("gs_evaluation_media", "评价图片视频
 CASE_MATERIAL_PURPOSE = "gs_case_material"
 QR_SALT = "gs_citizen.proof_qr"
 QR_MAX_AGE = 600  # seconds: a proof's QR code works for 10 minutes
-SIGNATURE_MAX_BYTES = 512 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FINISHED_CASE = ("rejected", "withdrawn")  # cases that no longer take a delivery choice
 
 
@@ -170,38 +167,6 @@ def application_materials(matter):
     for item in items:
         item["licence_type"] = types.get(item["id"], "") or ""
     return items
-
-
-def decode_signature(data_url):
-    """A handwritten signature sent as "data:image/png;base64,...": the PNG bytes, or ValidationError."""
-    prefix = "data:image/png;base64,"
-    if not data_url or not data_url.startswith(prefix):
-        raise ValidationError("签名格式错误，请在签名板上重新签名")
-    encoded = data_url[len(prefix):]
-    if len(encoded) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
-        raise ValidationError("签名图片过大")
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationError("签名格式错误，请在签名板上重新签名") from None
-    if not raw.startswith(PNG_MAGIC) or len(raw) < 67:
-        raise ValidationError("签名不是有效的PNG图片")
-    if len(raw) > SIGNATURE_MAX_BYTES:
-        raise ValidationError("签名图片过大")
-    try:
-        import io
-
-        from PIL import Image
-
-        with Image.open(io.BytesIO(raw)) as img:
-            img.verify()
-            if img.format != "PNG" or img.width > 2000 or img.height > 1000:
-                raise ValidationError("签名图片尺寸不符合要求")
-    except ValidationError:
-        raise
-    except Exception:
-        raise ValidationError("签名不是有效的PNG图片") from None
-    return raw
 
 
 def save_application(user, matter, *, case=None, applicant_name, applicant_phone, applicant_id_number="",

@@ -20,3 +20,8 @@ class AgreementsConfig(AppConfig):
         from .reference import load
 
         return load()
+
+    def seed_demo(self, scale, out):
+        from .demo import seed
+
+        return seed(scale, out)

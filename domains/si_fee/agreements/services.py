@@ -14,11 +14,11 @@ job si_agree.batch_deduct / manage.py si_batch_deduct, or staff's 立即执行) 
 through domains.si_fee.payments.services (request id "batch-<item_no>": a re-run gets the same order), marks it
 sending, sends the items to the bank (idempotent by item_no at the bank, so nothing is debited twice), and applies
 each answer: DEDUCTED -> the order paid (the gateway's signed callback, or apply_result here, exactly once) and
-the item deducted; FAILED -> the order failed, the item failed with the bank's reason. Voided items never go out."""
-import base64
-import binascii
+the item deducted; FAILED -> the order failed, the item failed with the bank's reason. Voided items never go out.
+The order is a batch order (payments.services.create_batch_order: lines of source batch that hold the period
+against self-declared payment, so a period is paid once whatever the channel; never expired while the bank may
+still deduct it)."""
 import datetime
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -30,12 +30,11 @@ from domains.si_fee.rules.models import PersonType
 from kernel.audit.services import log_operation
 from kernel.files import services as files
 from kernel.files.purposes import register_purpose
+from kernel.files.signatures import decode_signature
 
 from .models import AGREEMENT, BANK_NAMES, IN_FORCE, ITEM, LIVE_ITEM, Agreement, BatchItem, BatchTask, ResidentAmount
 
 SIGNATURE_PURPOSE = register_purpose("si_agree_signature", "协议电子签名", ["image"], 512 * 1024, max_files=1)
-SIGNATURE_MAX_BYTES = 512 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PREFIX = {Agreement.Kind.TRIPARTITE: "SF", Agreement.Kind.BILATERAL: "LL"}
 GATEWAY_KIND = {Agreement.Kind.TRIPARTITE: "TRIPARTITE", Agreement.Kind.BILATERAL: "BILATERAL"}
 CHANNEL = {Agreement.Kind.TRIPARTITE: "TIPS", Agreement.Kind.BILATERAL: "金三社保费核心系统"}
@@ -87,34 +86,6 @@ def _create_numbered(model, field, prefix, fields, attempts=5):
 # == agreements ==================================================================================================
 def clean_account_no(value) -> str:
     return "".join(str(value or "").split())
-
-
-def decode_signature(data_url):
-    """A drawn signature sent as "data:image/png;base64,...": the PNG bytes, or ValidationError."""
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
-        raise ValidationError("签名格式错误，请在签名板上重新签名")
-    encoded = data_url[len(prefix):]
-    if len(encoded) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
-        raise ValidationError("签名图片过大")
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationError("签名格式错误，请在签名板上重新签名") from None
-    if not raw.startswith(PNG_MAGIC) or len(raw) < 67:
-        raise ValidationError("签名不是有效的PNG图片")
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(raw)) as img:
-            img.verify()
-            if img.format != "PNG" or img.width > 2000 or img.height > 1000:
-                raise ValidationError("签名图片尺寸不符合要求")
-    except ValidationError:
-        raise
-    except Exception:
-        raise ValidationError("签名不是有效的PNG图片") from None
-    return raw
 
 
 def _in_force_message(existing):
@@ -480,39 +451,21 @@ def void_item(item, *, user, reason=""):
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
-def _order_for(item, when):
-    """The item's payment order (created once: request id batch-<item_no>) through the payment services.
-    Flexible pension: a self-declared month under the rules; residents' yearly amount: a payable of the
-    batch (核定 by the resident's amount setting) paid by the order. Raises ValidationError (the reason)."""
-    from domains.si_fee.payments import push
+def _order_for(item):
+    """The item's payment order (created once: request id batch-<item_no>) through payments'
+    create_batch_order: one line of source batch (a resident's year or a flexible worker's month), which holds
+    the period against self-declared payment too (a period is paid once whatever the channel). Raises
+    ValidationError (the reason: e.g. the period already paid, or in an open order)."""
     from domains.si_fee.payments import services as pay
-    from domains.si_fee.payments.models import Payable
 
-    request_id = f"batch-{item.item_no}"
-    if not item.insurance.yearly:
-        order, _ = pay.create_self_order(item.payer, item.insurance, [item.period_start], item.base,
-                                         request_id=request_id, today=when)
-        return order
-    payable = Payable.all_objects.filter(source_no=item.item_no).first()
-    if payable is None:
-        s = push.AssessedPushSerializer(data={"items": [{
-            "source_no": item.item_no, "id_type": item.payer.id_type, "id_number": item.payer.id_number,
-            "name": item.payer.name, "insurance_code": item.insurance.code,
-            "period_start": f"{item.period_start:%Y-%m}", "period_end": f"{item.period_end:%Y-%m}",
-            "base": None, "amount": f"{item.amount:.2f}", "agency": BATCH_CHANNEL,
-            "remark": f"批扣任务{item.task.batch_no}，城乡居民应缴费额"}]})
-        if not s.is_valid():
-            raise ValidationError({"__all__": f"生成应缴费用失败：{s.errors}"})
-        push.ingest(s.validated_data["items"])
-        payable = Payable.all_objects.get(source_no=item.item_no)
-    order, _ = pay.create_payable_order(item.payer, [payable.pk], request_id=request_id)
+    order, _ = pay.create_batch_order(item.payer, [dict(
+        insurance=item.insurance, period_start=item.period_start, period_end=item.period_end, base=item.base,
+        amount=item.amount)], request_id=f"batch-{item.item_no}", channel=BATCH_CHANNEL)
     return order
 
 
-def _prepare(item, when):
+def _prepare(item):
     """pending -> sending with its order (or failed with the reason). Returns True if it goes to the bank."""
-    from domains.si_fee.payments.models import PaymentOrder
-
     with transaction.atomic():
         locked = BatchItem.all_objects.select_for_update().select_related(
             "payer", "insurance", "agreement", "task").get(pk=item.pk)
@@ -523,7 +476,7 @@ def _prepare(item, when):
             reason = f"委托扣款协议{locked.agreement.get_status_display()}"
         else:
             try:
-                order = _order_for(locked, when)
+                order = _order_for(locked)
             except ValidationError as exc:
                 reason = "；".join(exc.messages)[:200]
             else:
@@ -538,7 +491,6 @@ def _prepare(item, when):
             return False
         locked.order_no = order.order_no
         ITEM.apply(locked, "send", None, system=True, comment=f"缴费订单{order.order_no}")
-        PaymentOrder.objects.filter(pk=order.pk, channel="").update(channel=BATCH_CHANNEL)
     return True
 
 
@@ -570,40 +522,21 @@ def _apply(item, result):
         else:
             locked.fail_reason = (result.reason or "银行扣款失败")[:200]
             pay.finish_unpaid(order, "fail", reason=f"银行批量扣款失败：{locked.fail_reason}")
-            _cancel_payable(locked)
             ITEM.apply(locked, "fail", None, system=True, comment=locked.fail_reason)
             log_operation("si_agree_item_failed", item_no=locked.item_no, reason=locked.fail_reason, success=False)
         return locked.status
 
 
-def _cancel_payable(item):
-    """A failed resident item's payable is voided (the resident pays another way; a later task makes a new one)."""
-    from domains.si_fee.payments import push
-    from domains.si_fee.payments.models import Payable
-
-    payable = Payable.all_objects.filter(source_no=item.item_no, status=Payable.Status.PENDING).first()
-    if payable is None:
-        return
-    s = push.AssessedPushSerializer(data={"items": [{
-        "source_no": item.item_no, "id_type": item.payer.id_type, "id_number": item.payer.id_number,
-        "name": item.payer.name, "insurance_code": item.insurance.code, "period_start": f"{item.period_start:%Y-%m}",
-        "period_end": f"{item.period_end:%Y-%m}", "amount": f"{payable.amount:.2f}", "cancel": True}]})
-    if s.is_valid():
-        try:
-            push.ingest(s.validated_data["items"])
-        except ValidationError:
-            pass
-
-
 def run_task(task, *, when=None, user=None, gw=None):
-    """Deduct a task's pending (and interrupted sending) items through the bank; returns the counts after."""
+    """Deduct a task's pending (and interrupted sending) items through the bank; returns the counts after.
+    `when` is the run's day (the log's; the daily job passes its day)."""
     from domains.si_fee.payments import services as pay
     from integrations.tips_pay.client import PayGatewayError
 
     when = when or today()
     gw = gw or gateway()
     for item in task.items.filter(status="pending").order_by("id"):
-        _prepare(item, when)
+        _prepare(item)
     sending = list(task.items.filter(status="sending").select_related("payer", "insurance", "agreement")
                    .order_by("id"))
     error = ""
@@ -626,7 +559,7 @@ def run_task(task, *, when=None, user=None, gw=None):
     task.refresh_from_db()
     counts = task_counts(task)
     log_operation("si_agree_batch_run", user=user, batch_no=task.batch_no, error=error, success=not error,
-                  **{k: v for k, v in counts.items()})
+                  day=when.isoformat(), **{k: v for k, v in counts.items()})
     return counts
 
 

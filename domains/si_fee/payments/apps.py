@@ -25,3 +25,15 @@ warnings (rule si_reconciliation_difference)."""
         from .reference import load
 
         return load()
+
+    def seed_demo(self, scale, out):
+        """The demo story (demo.py: paid months with receipts, a payable, a refund in review, a
+        reconciliation difference), and with --scale N > 1 the benchmark volume (demo_volume.py)."""
+        from .demo import seed_demo_story
+
+        story = seed_demo_story(out)
+        if scale <= 1:
+            return story
+        from . import demo_volume
+
+        return "；".join(p for p in (story, demo_volume.seed(scale, out)) if p)

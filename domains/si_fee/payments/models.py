@@ -1,9 +1,10 @@
 """Payment orders, their lines, and payables assessed by social security (核定应缴). Every amount is a Decimal.
 
-A self-declared period of an insurance type is held by at most one line at a time: the partial unique
-constraint si_pay_self_period_once covers lines that are pending (in an open order) or paid/remitted/stored;
-a closed or failed order's lines become "cancelled" and a refunded line "refunded", which frees the period.
-The same holds for an assessed payable (si_pay_payable_once)."""
+A period of an insurance type of a payer is held by at most one line at a time, whether the payer declared it
+(source self) or the bank deducts it under an entrusted-deduction agreement (source batch: a resident's year, a
+flexible worker's month): the partial unique constraint si_pay_period_once covers self and batch lines that are
+pending (in an open order) or paid/remitted/stored; a closed or failed order's lines become "cancelled" and a
+refunded line "refunded", which frees the period. The same holds for an assessed payable (si_pay_payable_once)."""
 import calendar
 import datetime
 
@@ -46,6 +47,7 @@ class PaymentOrder(WorkflowModel, BusinessModel):
     class Kind(models.TextChoices):
         SELF = "self", "自主申报缴费"
         ASSESSED = "assessed", "核定应缴缴费"
+        BATCH = "batch", "委托银行批量扣款"
 
     order_no = models.CharField("订单号", max_length=32, unique=True)
     payer = models.ForeignKey("si_payers.Payer", verbose_name="缴费人", on_delete=models.PROTECT, related_name="+")
@@ -88,6 +90,7 @@ class LineStatus(models.TextChoices):
 
 HOLDING = [LineStatus.PENDING, LineStatus.PAID, LineStatus.REMITTED, LineStatus.STORED]
 SETTLED = [LineStatus.PAID, LineStatus.REMITTED, LineStatus.STORED]
+PERIOD_SOURCES = ["self", "batch"]  # the sources whose periods si_pay_period_once holds once
 
 
 class PaymentLine(BusinessModel):
@@ -98,6 +101,7 @@ class PaymentLine(BusinessModel):
     class Source(models.TextChoices):
         SELF = "self", "自主申报"
         ASSESSED = "assessed", "社保核定"
+        BATCH = "batch", "委托扣款"
 
     order = models.ForeignKey(PaymentOrder, verbose_name="订单", on_delete=models.PROTECT, related_name="lines")
     payer = models.ForeignKey("si_payers.Payer", verbose_name="缴费人", on_delete=models.PROTECT, related_name="+")
@@ -119,9 +123,10 @@ class PaymentLine(BusinessModel):
         ordering = ["order", "insurance__order", "period_start"]
         indexes = [models.Index(fields=["payer", "-id"], name="si_pay_line_payer")]
         constraints = [
+            # self-declared and bank-deducted lines of a period exclude each other: paid once, whatever the channel
             models.UniqueConstraint(fields=["payer", "insurance", "period_start"],
-                                    condition=Q(source="self", status__in=HOLDING),
-                                    name="si_pay_self_period_once"),
+                                    condition=Q(source__in=PERIOD_SOURCES, status__in=HOLDING),
+                                    name="si_pay_period_once"),
             models.UniqueConstraint(fields=["payable"], condition=Q(status__in=HOLDING),
                                     name="si_pay_payable_once"),
             # a refund is never above what was paid, whoever writes the line

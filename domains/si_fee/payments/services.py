@@ -4,6 +4,12 @@ Flow: create_self_order / create_payable_order (validated by the rules, the peri
 lines under the DB constraint) -> open_cashier (the gateway's cashier URL) -> the gateway's signed callback
 (handle_callback) or an active query (refresh_order) applies the result exactly once (apply_result under
 select_for_update). Unpaid orders expire after ORDER_MINUTES (expire_orders), freeing their periods.
+
+create_batch_order: the order of an entrusted batch deduction (委托银行批量扣款, the agreements app's run): its
+lines (source batch) hold their periods under the same constraint as self-declared ones, so a period is paid
+once whatever the channel. It never goes to a cashier and the payer cannot cancel it; it ends only by the
+bank's answer (deducted -> paid through apply_result, failed -> finish_unpaid), so expire_orders skips it: the
+bank may still deduct it after ORDER_MINUTES.
 Money is Decimal throughout; amounts cross the gateway as decimal strings."""
 import datetime
 import json
@@ -13,16 +19,18 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from domains.si_fee.rules.services import check_self_declaration, money, period_label
 from kernel.audit.services import log_operation
 
-from .models import HOLDING, ORDER, SETTLED, LineStatus, Payable, PaymentLine, PaymentOrder, month_end
+from .models import HOLDING, ORDER, PERIOD_SOURCES, SETTLED, LineStatus, Payable, PaymentLine, PaymentOrder, month_end
 
 ORDER_MINUTES = 15
 PAID_SMS = "si_pay_paid"
 CHANNEL = "光大银行城市服务"
+BATCH_CHANNEL = "委托银行批量扣款"
 
 
 def today():
@@ -48,6 +56,8 @@ def _refused(payer, line_qs, label_of):
         label = label_of(line)
         if line.status in SETTLED:
             errors.append(f"{label}已缴纳，不能重复缴费")
+        elif line.order.kind == PaymentOrder.Kind.BATCH:
+            errors.append(f"{label}正在委托银行批量扣款（订单号{line.order.order_no}），请等待银行扣款结果")
         else:
             errors.append(f"{label}有未完成的缴费订单（订单号{line.order.order_no}），请先完成支付或取消该订单")
     return list(dict.fromkeys(errors))
@@ -64,7 +74,7 @@ def _check_request_id(request_id):
     return request_id
 
 
-def _make_order(payer, kind, request_id, lines, *, user, conflicts, now=None):
+def _make_order(payer, kind, request_id, lines, *, user, conflicts, now=None, channel="", entrance="m"):
     """Create the order and its lines in one transaction, the payer's row locked (PostgreSQL serialises the
     payer's orders; every engine is held by the partial unique constraints). Returns (order, created)."""
     from domains.si_fee.payers.models import Payer
@@ -82,10 +92,10 @@ def _make_order(payer, kind, request_id, lines, *, user, conflicts, now=None):
                 raise ValidationError({"periods": errors})
             order = PaymentOrder.objects.create(
                 order_no=new_order_no(now), payer=payer, kind=kind, total=money(total), request_id=request_id,
-                expires_at=now + datetime.timedelta(minutes=ORDER_MINUTES), created_by=user)
+                channel=channel[:60], expires_at=now + datetime.timedelta(minutes=ORDER_MINUTES), created_by=user)
             for line in lines:
                 PaymentLine.objects.create(order=order, payer=payer, created_by=user, **line)
-            log_operation("si_pay_order_created", user=user, entrance="m", order_no=order.order_no,
+            log_operation("si_pay_order_created", user=user, entrance=entrance, order_no=order.order_no,
                           total=str(order.total), kind=kind, lines=len(lines))
     except IntegrityError:
         # A concurrent request of the same payer got there first: the same request id, or a period or payable
@@ -98,9 +108,10 @@ def _make_order(payer, kind, request_id, lines, *, user, conflicts, now=None):
     return order, True
 
 
-def create_self_order(payer, insurance, periods, base, *, request_id, today=None, user=None):
+def create_self_order(payer, insurance, periods, base, *, request_id, today=None, user=None, now=None):
     """自主申报: validate under the prefecture's rules (check_self_declaration), refuse periods already paid
-    or held by an open order, and create the order. The same request id returns the first order."""
+    or held by an open order, and create the order. The same request id returns the first order. `now` (the
+    order number's time and the deadline's start) is the clock's unless given (the demo's history)."""
     request_id = _check_request_id(request_id)
     existing = _existing(payer, request_id)
     if existing is not None:
@@ -112,13 +123,13 @@ def create_self_order(payer, insurance, periods, base, *, request_id, today=None
     starts = [line.period for line in lines]
 
     def conflicts():
-        qs = PaymentLine.objects.filter(payer=payer, insurance=insurance, source="self", period_start__in=starts,
-                                        status__in=HOLDING)
+        qs = PaymentLine.objects.filter(payer=payer, insurance=insurance, source__in=PERIOD_SOURCES,
+                                        period_start__in=starts, status__in=HOLDING)
         return _refused(payer, qs, lambda line: f"{period_label(line.period_start)}{line.insurance.name}")
 
     rows = [dict(insurance=line.insurance, period_start=line.period, period_end=month_end(line.period),
                  base=line.base, rate=line.rate, amount=line.amount, source="self") for line in lines]
-    return _make_order(payer, PaymentOrder.Kind.SELF, request_id, rows, user=user, conflicts=conflicts)
+    return _make_order(payer, PaymentOrder.Kind.SELF, request_id, rows, user=user, conflicts=conflicts, now=now)
 
 
 def create_payable_order(payer, payable_ids, *, request_id, user=None):
@@ -150,6 +161,82 @@ def create_payable_order(payer, payable_ids, *, request_id, user=None):
     return _make_order(payer, PaymentOrder.Kind.ASSESSED, request_id, rows, user=user, conflicts=conflicts)
 
 
+def _batch_rows(payer, lines):
+    """The checked lines of a batch order: [{insurance, period_start, period_end, base, rate, amount}] or
+    ValidationError keyed "lines" (Chinese, nothing written)."""
+    from domains.si_fee.rules.models import InsuranceType
+
+    if not lines:
+        raise ValidationError({"lines": "请提供扣款明细"})
+    rows, errors, seen = [], [], set()
+    for n, line in enumerate(lines, start=1):
+        line = dict(line)
+        insurance, start, end = line.get("insurance"), line.get("period_start"), line.get("period_end")
+        amount, base = line.get("amount"), line.get("base")
+        if not isinstance(insurance, InsuranceType) or not insurance.active:
+            errors.append(f"第{n}条：险种不正确")
+            continue
+        if insurance.person_type != payer.person_type:
+            errors.append(f"第{n}条：该缴费人不能缴纳{insurance.name}")
+            continue
+        if not isinstance(start, datetime.date) or start.day != 1:
+            errors.append(f"第{n}条：所属期起应为月初")
+            continue
+        expected_end = datetime.date(start.year, 12, 31) if insurance.yearly else month_end(start)
+        if insurance.yearly and start.month != 1:
+            errors.append(f"第{n}条：{insurance.name}按年度缴纳，所属期应为{start.year}年1月至12月")
+            continue
+        if end != expected_end:
+            errors.append(f"第{n}条：所属期止应为{expected_end:%Y-%m-%d}")
+            continue
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount != money(amount):
+            errors.append(f"第{n}条：扣款金额应为大于0、最多两位小数的金额")
+            continue
+        if base is not None and (not isinstance(base, Decimal) or not base.is_finite() or base <= 0):
+            errors.append(f"第{n}条：缴费基数不正确")
+            continue
+        if (insurance.pk, start) in seen:
+            errors.append(f"第{n}条：{insurance.name}{_period_text(insurance, start)}重复")
+            continue
+        seen.add((insurance.pk, start))
+        rows.append(dict(insurance=insurance, period_start=start, period_end=end, base=base,
+                         rate=line.get("rate") if line.get("rate") is not None else (
+                             insurance.rate if base is not None else None),
+                         amount=money(amount), source=PaymentLine.Source.BATCH))
+    if errors:
+        raise ValidationError({"lines": errors})
+    return rows
+
+
+def _period_text(insurance, start):
+    return f"{start.year}年度" if insurance.yearly else period_label(start)
+
+
+def create_batch_order(payer, lines, *, request_id, channel=BATCH_CHANNEL, user=None):
+    """委托银行批量扣款: the payment order of what the bank deducts under the payer's agreement (the agreements
+    app's batch run; request id "batch-<item_no>", so a re-run gets the same order). lines: dicts with
+    insurance, period_start, period_end (a resident's year Jan 1 - Dec 31, or a month), amount (Decimal), base
+    (optional). The lines (source batch) hold their periods with the self-declared ones under si_pay_period_once:
+    a period already paid, or in an open order of either kind, is refused (ValidationError "periods", the
+    reason). Returns (order, created). The order has no cashier: it becomes paid or failed only by the bank's
+    answer, and is never expired by expire_orders."""
+    request_id = _check_request_id(request_id)
+    existing = _existing(payer, request_id)
+    if existing is not None:
+        return existing, False
+    rows = _batch_rows(payer, lines)
+
+    def conflicts():
+        held = Q()
+        for row in rows:
+            held |= Q(insurance=row["insurance"], period_start=row["period_start"])
+        qs = PaymentLine.objects.filter(held, payer=payer, source__in=PERIOD_SOURCES, status__in=HOLDING)
+        return _refused(payer, qs, lambda line: f"{_period_text(line.insurance, line.period_start)}{line.insurance.name}")
+
+    return _make_order(payer, PaymentOrder.Kind.BATCH, request_id, rows, user=user, conflicts=conflicts,
+                       channel=channel or BATCH_CHANNEL, entrance="")
+
+
 def open_cashier(order, *, notify_url, return_url, gw=None):
     """Create the order at the gateway (idempotent by order number) and return the cashier URL. A gateway
     refusal closes the order (its periods are free again) and raises a Chinese ValidationError."""
@@ -157,6 +244,8 @@ def open_cashier(order, *, notify_url, return_url, gw=None):
 
     if order.status != "created":
         raise ValidationError({"__all__": f"订单{order.get_status_display()}，不能再支付"})
+    if order.kind == PaymentOrder.Kind.BATCH:
+        raise ValidationError({"__all__": "该订单由银行按委托扣款协议批量扣款，请等待银行扣款结果"})
     if order.cashier_url:
         return order.cashier_url
     gw = gw or gateway()
@@ -334,6 +423,8 @@ def cancel_order(order, user=None, gw=None):
 
     if order.status != "created":
         raise ValidationError({"__all__": f"订单{order.get_status_display()}，不能取消"})
+    if order.kind == PaymentOrder.Kind.BATCH:
+        raise ValidationError({"__all__": "该订单已提交银行批量扣款，不能取消；如需改用其他方式缴费，请在扣款前作废待批扣记录"})
     if order.cashier_url:
         try:
             status = (gw or gateway()).close_order(order.order_no)
@@ -348,9 +439,10 @@ def cancel_order(order, user=None, gw=None):
 
 def expire_orders(*, payer=None, now=None, gw=None):
     """Close unpaid orders past their deadline (asking the gateway first: one paid at the last second is
-    applied as paid). Returns the number closed."""
+    applied as paid). Returns the number closed. Batch orders (委托银行批量扣款) are skipped: the bank may
+    still deduct them, and only its answer (deducted or failed, applied by the batch run) ends them."""
     now = now or timezone.now()
-    qs = PaymentOrder.objects.filter(status="created", expires_at__lt=now)
+    qs = PaymentOrder.objects.filter(status="created", expires_at__lt=now).exclude(kind=PaymentOrder.Kind.BATCH)
     if payer is not None:
         qs = qs.filter(payer=payer)
     closed = 0

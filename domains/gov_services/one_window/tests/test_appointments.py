@@ -14,7 +14,7 @@ from domains.gov_services.one_window.models import Appointment, Matter, Slot, Wi
 from kernel.accounts.models import User
 from kernel.calendar.models import CalendarDay
 from kernel.calendar.services import next_working_day
-from kernel.core.testing import PASSWORD, make_agency, make_staff
+from kernel.core.testing import PASSWORD, make_agency, make_staff, race
 from kernel.notify.models import SmsMessage
 from kernel.org.models import Region
 from kernel.org.validators import id_check_char
@@ -272,38 +272,6 @@ def test_twenty_concurrent_bookings_of_five_places():
     assert SmsMessage.objects.filter(idempotency_key__startswith="gs_appt:").count() == 5
 
 
-def _race(workers, target):
-    """Run `target(i)` in `workers` threads released together; SQLite's in-memory "table is locked" is
-    retried (see the capacity test). Returns the results and the unexpected errors."""
-    barrier, results, other = threading.Barrier(workers), [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            for _ in range(200):
-                try:
-                    results.append(target(i))
-                except ValidationError as exc:
-                    results.append(exc)
-                except OperationalError as exc:
-                    if connection.vendor == "sqlite" and "locked" in str(exc):
-                        time.sleep(random.uniform(0.002, 0.02))
-                        continue
-                    other.append(repr(exc))
-                except Exception as exc:  # noqa: BLE001 - reported below
-                    other.append(repr(exc))
-                break
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, other
-
-
 @pytest.mark.django_db(transaction=True)
 def test_one_person_racing_for_two_slots_of_one_day_gets_one():
     """The duplicate check runs before the transaction; the partial unique constraint on (matter, ID
@@ -316,7 +284,7 @@ def test_one_person_racing_for_two_slots_of_one_day_gets_one():
                                      capacity=10)
     user = citizen(1)
     slots = [slot, other_slot]
-    results, other = _race(10, lambda i: book(matter, Slot.objects.get(pk=slots[i % 2].pk), user, 1).no)
+    results, other = race(10, lambda i: book(matter, Slot.objects.get(pk=slots[i % 2].pk), user, 1).no)
     assert other == []
     booked = [r for r in results if isinstance(r, str)]
     refused = [r for r in results if isinstance(r, ValidationError)]

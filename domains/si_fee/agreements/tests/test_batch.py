@@ -147,13 +147,15 @@ def test_run_deducts_once_and_items_become_paid_payment_lines(client, world):
     assert rr.status == "deducted" and rr.bank_serial.startswith("PK") and rr.deducted_at is not None
     order = PaymentOrder.objects.get(order_no=rr.order_no)
     assert order.status == "paid" and order.total == Decimal("300.00") and order.channel == "委托银行批量扣款"
+    assert order.kind == "batch" and not order.cashier_url
     line = order.lines.get()
-    assert (line.insurance, line.period_start, line.period_end, line.amount, line.status) == (
-        w.rr, datetime.date(2021, 1, 1), datetime.date(2021, 12, 31), Decimal("300.00"), "paid")
-    assert Payable.objects.get(source_no=rr.item_no).status == "paid"
+    assert (line.insurance, line.period_start, line.period_end, line.amount, line.status, line.source) == (
+        w.rr, datetime.date(2021, 1, 1), datetime.date(2021, 12, 31), Decimal("300.00"), "paid", "batch")
+    assert not Payable.objects.exists()  # no assessed-payable detour: the batch order's lines hold the periods
+    assert not OperationLog.objects.filter(action="si_pay_assessed_push").exists()
     fe = BatchItem.objects.get(task=task, payer=w.flexible)
     fe_line = PaymentLine.objects.get(payer=w.flexible)
-    assert fe.status == "deducted" and fe_line.status == "paid" and fe_line.source == "self"
+    assert fe.status == "deducted" and fe_line.status == "paid" and fe_line.source == "batch"
     assert fe_line.period_start == datetime.date(2021, 2, 1) and fe_line.amount == Decimal("630.78")
     # the gateway's callback reached payments too, and the collected order is in its books (reconciliation)
     sim = SimOrder.objects.get(order_no=rr.order_no)
@@ -194,7 +196,7 @@ def test_failed_deduction_keeps_the_bank_reason(world):
     assert (rm.status, rm.fail_reason) == ("failed", "账户余额不足")
     order = PaymentOrder.objects.get(order_no=rr.order_no)
     assert order.status == "failed" and set(order.lines.values_list("status", flat=True)) == {"cancelled"}
-    assert Payable.objects.get(source_no=rr.item_no).status == "cancelled"
+    assert order.kind == "batch" and not Payable.objects.exists()
     assert SimBankAccount.objects.get(account_name="余额少").balance == Decimal("150.00")
     assert OperationLog.objects.filter(action="si_agree_item_failed", success=False).count() == 2
     # a later task for the same year may try again

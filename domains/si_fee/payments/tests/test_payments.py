@@ -5,14 +5,10 @@ logged; the same request id gives the same order; a period is never held twice (
 requests); every amount is a Decimal; the staff list is scoped (another city's order is a 404)."""
 import datetime
 import json
-import random
-import threading
-import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection
 
 from domains.si_fee.payments import services
 from domains.si_fee.payments.models import PaymentLine, PaymentOrder
@@ -21,7 +17,7 @@ from integrations.tips_pay.client import PayGateway
 from integrations.tips_pay.models import SimOrder
 from integrations.tips_pay.simulator import notify
 from kernel.audit.models import OperationLog
-from kernel.core.testing import make_staff, xlsx_rows
+from kernel.core.testing import make_staff, race, xlsx_rows
 from kernel.notify.models import SmsMessage
 
 from .support import FEB_10_2021, fe_pension, load_reference, make_payer
@@ -194,36 +190,6 @@ def test_expired_unpaid_order_is_closed_and_frees_its_periods(client, payer):
     assert created and o2.pk != order.pk
 
 
-def _race(workers, target):
-    barrier, results, other = threading.Barrier(workers), [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            for _ in range(200):
-                try:
-                    results.append(target(i))
-                except ValidationError as exc:
-                    results.append(exc)
-                except OperationalError as exc:
-                    if connection.vendor == "sqlite" and "locked" in str(exc):
-                        time.sleep(random.uniform(0.002, 0.02))
-                        continue
-                    other.append(repr(exc))
-                except Exception as exc:  # noqa: BLE001 - reported below
-                    other.append(repr(exc))
-                break
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, other
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_for_one_period_hold_it_once():
     from django.core.management import call_command
@@ -232,7 +198,7 @@ def test_concurrent_requests_for_one_period_hold_it_once():
     load_reference()
     payer = make_payer()
     insurance = fe_pension()
-    results, other = _race(8, lambda i: services.create_self_order(
+    results, other = race(8, lambda i: services.create_self_order(
         payer, insurance, [JAN, FEB], BASE, request_id=f"race-{i}", today=FEB_10_2021)[0].pk)
     assert other == []
     made = [r for r in results if isinstance(r, int)]
@@ -241,7 +207,7 @@ def test_concurrent_requests_for_one_period_hold_it_once():
     assert all("有未完成的缴费订单" in str(e) for e in refused)
     assert PaymentOrder.objects.count() == 1 and PaymentLine.objects.count() == 2
     # the same request id sent concurrently: one order, every caller gets it
-    results, other = _race(6, lambda i: services.create_self_order(
+    results, other = race(6, lambda i: services.create_self_order(
         payer, insurance, [datetime.date(2021, 2, 1)], BASE, request_id="race-0", today=FEB_10_2021)[0].pk)
     assert other == [] and len(set(results)) == 1 and PaymentOrder.objects.count() == 1
 

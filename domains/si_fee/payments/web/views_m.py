@@ -16,7 +16,7 @@ from domains.si_fee.rules.models import InsuranceType, yuan
 from domains.si_fee.rules.services import payable_periods, period_label
 
 from .. import services
-from ..models import SETTLED, Payable, PaymentLine, PaymentOrder
+from ..models import PERIOD_SOURCES, SETTLED, Payable, PaymentLine, PaymentOrder
 
 
 def home_url():
@@ -59,7 +59,7 @@ class DeclareView(PayPage):
 
         periods, grades, notes = [], [], []
         held = {line.period_start: line.status for line in PaymentLine.objects.filter(
-            payer=self.payer, insurance=insurance, source="self", status__in=SETTLED + ["pending"])}
+            payer=self.payer, insurance=insurance, source__in=PERIOD_SOURCES, status__in=SETTLED + ["pending"])}
         for year in (today.year - 1, today.year):
             rule = (ContributionRule.objects.filter(prefecture=self.payer.prefecture, year=year, insurance=insurance)
                     .select_related("prefecture").first())
