@@ -168,9 +168,10 @@ class ResidentAmountView(PayerMixin, TemplateView):
                                                      insurance=insurance).first()
                 chosen = (ResidentAmount.objects.visible_to(self.request.user)
                           .filter(payer=self.payer, insurance=insurance, year=year).first())
-                rows.append({"insurance": insurance, "grades": [(str(a), yuan(a)) for a in grade.grade_amounts]
-                             if grade else [], "chosen": str(chosen.amount) if chosen else "",
-                             "default": str(grade.default_grade) if grade else ""})
+                # option values and the chosen amount in one form ("300.00"), so the current choice is selected
+                rows.append({"insurance": insurance, "grades": [(f"{a:.2f}", yuan(a)) for a in grade.grade_amounts]
+                             if grade else [], "chosen": f"{chosen.amount:.2f}" if chosen else "",
+                             "default": f"{grade.default_grade:.2f}" if grade else ""})
         today = services.today()
         ctx.update(year=year, years=[today.year, today.year + 1], rows=rows, errors=kwargs.get("errors", {}))
         return ctx
@@ -214,7 +215,7 @@ class ItemPage(PayerMixin, TemplateView):
             if item.status == "pending" and item.insurance.yearly:
                 try:
                     grade = resident_grades(self.payer.prefecture, item.period_start.year, item.insurance)
-                    grades = [(str(a), yuan(a)) for a in grade.grade_amounts]
+                    grades = [(f"{a:.2f}", yuan(a)) for a in grade.grade_amounts]
                 except ValidationError:
                     grades = []
             rows.append((item, grades))

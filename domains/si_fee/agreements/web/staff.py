@@ -66,7 +66,7 @@ class AgreementListView(ScopedListView):
     filterset_class = AgreementFilter
     columns = AGREEMENT_COLUMNS
     select_related = ("payer", "payer__region")
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
 
     def related_for(self, columns):
         return list(self.select_related)
@@ -77,7 +77,7 @@ class AgreementDetailView(ScopedObjectMixin, EntranceMixin, TemplateView):
     template_name = "si_agree/gov_agreement.html"
     permission_required = VIEW
     select_related = ("payer", "payer__region", "subject_payer")
-    breadcrumbs = [("社保费", None), ("委托扣款协议", "/gov/si/agreements/")]
+    breadcrumbs = [("社保费掌上办", None), ("委托扣款协议", "/gov/si/agreements/")]
 
     def get_title(self):
         return str(self.get_object())
@@ -132,7 +132,7 @@ class BatchListView(ScopedListView):
     filterset_class = TaskFilter
     columns = TASK_COLUMNS
     select_related = ("prefecture",)
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
     create_url_name = "gov:si_agree_batch_new"
     create_permission = TASK_ADD
 
@@ -157,7 +157,7 @@ class BatchLaunchView(EntranceMixin, TemplateView):
     template_name = "si_agree/gov_batch_form.html"
     permission_required = TASK_ADD
     title = "发起批量扣款任务"
-    breadcrumbs = [("社保费", None), ("批量扣款任务", "/gov/si/batches/")]
+    breadcrumbs = [("社保费掌上办", None), ("批量扣款任务", "/gov/si/batches/")]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -204,7 +204,7 @@ class BatchDetailView(ScopedObjectMixin, EntranceMixin, TemplateView):
     template_name = "si_agree/gov_batch.html"
     permission_required = TASK_VIEW
     select_related = ("prefecture",)
-    breadcrumbs = [("社保费", None), ("批量扣款任务", "/gov/si/batches/")]
+    breadcrumbs = [("社保费掌上办", None), ("批量扣款任务", "/gov/si/batches/")]
 
     def get_title(self):
         return str(self.get_object())

@@ -22,7 +22,7 @@ from .. import services
 from ..models import REFUND, NoRefundPerson, RefundApplication
 
 VIEW, EXPORT = "si_refund.view_refundapplication", "si_refund.export_refundapplication"
-BREAD = [("社保费", None), ("退费审核", "/gov/si/refunds/")]
+BREAD = [("社保费掌上办", None), ("退费审核", "/gov/si/refunds/")]
 
 
 def _money(value):
@@ -72,7 +72,7 @@ class RefundListView(ScopedListView):
     filterset_class = RefundFilter
     columns = COLUMNS
     select_related = ("payer", "payer__region", "insurance")
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
 
     def related_for(self, columns):
         return list(self.select_related)
@@ -176,7 +176,7 @@ class NoRefundListView(ScopedListView):
     select_related = ("prefecture",)
     create_url_name = "gov:si_no_refund_new"
     create_permission = "si_refund.add_norefundperson"
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
 
 
 class NoRefundForm(forms.ModelForm):
@@ -217,7 +217,7 @@ class NoRefundCreateView(ScopedFormView):
     form_class = NoRefundForm
     title = "登记不能退费人员"
     permission_required = "si_refund.add_norefundperson"
-    breadcrumbs = [("社保费", None), ("不能退费人员名单", "/gov/si/no-refund/")]
+    breadcrumbs = [("社保费掌上办", None), ("不能退费人员名单", "/gov/si/no-refund/")]
     success_message = "已登记"
 
     def post(self, request, *args, **kwargs):
@@ -248,7 +248,7 @@ class NoRefundDeleteView(ScopedObjectMixin, EntranceMixin, TemplateView):
     template_name = "si_refund/gov_norefund.html"
     permission_required = "si_refund.view_norefundperson"
     select_related = ("prefecture",)
-    breadcrumbs = [("社保费", None), ("不能退费人员名单", "/gov/si/no-refund/")]
+    breadcrumbs = [("社保费掌上办", None), ("不能退费人员名单", "/gov/si/no-refund/")]
 
     def get_title(self):
         return str(self.get_object())
