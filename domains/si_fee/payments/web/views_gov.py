@@ -12,7 +12,7 @@ from kernel.ui.tables import Column
 from ..models import ORDER, PaymentOrder, ReconciliationDifference, ReconciliationRun
 
 VIEW, EXPORT = "si_pay.view_paymentorder", "si_pay.export_paymentorder"
-BREAD = [("社保费", None), ("缴费订单", "/gov/si/payments/")]
+BREAD = [("社保费掌上办", None), ("缴费订单", "/gov/si/payments/")]
 
 
 def _money(value):
@@ -61,7 +61,7 @@ class OrderListView(ScopedListView):
     filterset_class = OrderFilter
     columns = COLUMNS
     select_related = ("payer", "payer__region")
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
 
     def related_for(self, columns):
         return list(self.select_related)
@@ -115,7 +115,7 @@ class OrderReceiptView(ScopedObjectMixin, EntranceMixin, TemplateView):
 # == 对账管理 ===================================================================================================
 RECON_VIEW = "si_pay.view_reconciliationdifference"
 RESOLVE = "si_pay.resolve_reconciliationdifference"
-RECON_BREAD = [("社保费", None), ("对账管理", "/gov/si/reconciliation/")]
+RECON_BREAD = [("社保费掌上办", None), ("对账管理", "/gov/si/reconciliation/")]
 
 
 class ReconciliationView(EntranceMixin, TemplateView):
@@ -125,7 +125,7 @@ class ReconciliationView(EntranceMixin, TemplateView):
     template_name = "si_pay/gov_reconciliation.html"
     permission_required = (RECON_VIEW, "si_pay.view_reconciliationrun")
     title = "对账管理"
-    breadcrumbs = [("社保费", None)]
+    breadcrumbs = [("社保费掌上办", None)]
 
     def get_context_data(self, **kwargs):
         import datetime
