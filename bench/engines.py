@@ -12,6 +12,9 @@
 5. One-window department exchange (1,000,000 cases, 5,000,000 shadow rows at scale 2000): dispatch
    throughput end to end with the department simulator (gs_dispatch), and the recovery scan of the
    front-end databases with nothing lost and with lost callback notifications (gs_recovery).
+6. Social-insurance fee (1,000,000 payers, 20,000,000 payment lines at scale 2000): the nightly reconciliation
+   of the volume's reconciliation day, 1,000,000 paid orders against the payment simulator's file
+   (si_reconcile): a first run and a re-run, the bank file's fetch and parse timed apart.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zhengwu_bench .venv/bin/python bench/engines.py
 """
@@ -360,6 +363,81 @@ def bench_gs_recovery(lost=500):
     run("re-scan, nothing lost")
 
 
+# == social-insurance fee: the nightly reconciliation (issue 7) ============================================
+
+class _TimedGateway:
+    """The payment gateway, the time of its reconciliation file (fetched from the simulator and parsed) taken."""
+
+    def __init__(self):
+        from domains.si_fee.payments.services import gateway
+
+        self.gw, self.seconds, self.lines = gateway(), 0.0, 0
+
+    def reconciliation(self, day):
+        started = time.perf_counter()
+        lines = self.gw.reconciliation(day)
+        self.seconds, self.lines = time.perf_counter() - started, len(lines)
+        return lines
+
+
+def _peak_mb():
+    with open("/proc/self/status") as status:
+        return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0) / 1024
+
+
+def bench_si_reconcile():
+    """reconcile(day) of the volume's reconciliation day (domains/si_fee/payments/demo_volume.py): the day's
+    lines are put back to 已缴费 and its differences (with their warnings) removed first, so every run starts
+    from the night before; then a first run and a re-run (nothing new), each with the alert scan."""
+    from domains.si_fee.payments import demo_volume
+    from domains.si_fee.payments.alerts import CODE
+    from domains.si_fee.payments.models import ReconciliationDifference
+    from domains.si_fee.payments.reconciliation import day_bounds, reconcile
+
+    day = demo_volume.recon_day()
+    if day is None:
+        print("\nSI reconciliation: no volume seeded (seed_demo --scale > 1), skipped")
+        return None
+    start, end = day_bounds(day)
+    with connection.cursor() as c:  # estimates: exact counts of 20,000,000 rows are scans of their own
+        c.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relname IN "
+                  "('si_payers_payer', 'si_pay_paymentorder', 'si_pay_paymentline')")
+        est = dict(c.fetchall())
+    rule_ids = list(AlertRule.objects.filter(code=CODE).values_list("pk", flat=True))
+    if rule_ids:
+        delete_warnings(rule_ids)
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE si_pay_paymentline l SET status = 'paid' FROM si_pay_paymentorder o WHERE l.order_id = o.id "
+                  "AND o.paid_at >= %s AND o.paid_at < %s AND o.order_no LIKE %s AND l.status IN ('remitted', 'stored')",
+                  [start, end, f"{demo_volume.VOLUME_PREFIX}R%"])
+        reset = c.rowcount
+        c.execute("DELETE FROM workflow_transitionlog WHERE workflow = 'si_pay_recon_difference' AND object_id IN "
+                  "(SELECT CAST(id AS varchar(20)) FROM si_pay_reconciliationdifference WHERE day = %s)", [day])
+        ReconciliationDifference.all_objects.filter(day=day)._raw_delete(ReconciliationDifference.objects.db)
+    print(f"\nSI nightly reconciliation of {day:%Y-%m-%d}: {est.get('si_payers_payer', 0):,} payers, "
+          f"{est.get('si_pay_paymentorder', 0):,} orders, {est.get('si_pay_paymentline', 0):,} lines (estimates); "
+          f"{reset:,} lines of the day reset to 已缴费")
+    print(f"{'run':<12}{'seconds':>9}{'file s':>8}{'compare+update s':>18}{'scan s':>8}{'file lines':>12}"
+          f"{'ours':>11}{'matched':>11}{'remitted':>10}{'stored':>9}{'missing':>9}{'extra':>7}{'amount':>8}"
+          f"{'CPU s: python':>15}{'db':>7}")
+    rows = []
+    for label in ("first run", "re-run"):
+        gw = _TimedGateway()
+        cpu0, started = _gs_cpu(), time.perf_counter()
+        run = reconcile(day, gw=gw)
+        seconds, cpu1 = time.perf_counter() - started, _gs_cpu()
+        if run.status != "done":
+            raise RuntimeError(f"reconciliation failed: {run.error}")
+        scan = seconds - run.duration_ms / 1000
+        print(f"{label:<12}{seconds:>9.1f}{gw.seconds:>8.1f}{run.duration_ms / 1000 - gw.seconds:>18.1f}{scan:>8.1f}"
+              f"{run.file_count:>12,}{run.our_count:>11,}{run.matched:>11,}{run.remitted_lines:>10,}"
+              f"{run.stored_lines:>9,}{run.missing:>9,}{run.extra:>7,}{run.amount:>8,}"
+              f"{cpu1['python'] - cpu0['python']:>15.1f}{cpu1['db'] - cpu0['db']:>7.1f}", flush=True)
+        rows.append((label, seconds))
+    print(f"peak memory of this process {_peak_mb():,.0f} MB; target < 120 s for 1,000,000 transactions")
+    return rows
+
+
 def export_child(n):
     """Runs in a child process: export n rows, print seconds and peak RSS."""
     import tempfile
@@ -400,6 +478,6 @@ if __name__ == "__main__":
         only = set(sys.argv[1:])  # e.g. `bench/engines.py hazard_scan`; nothing given: all
         for name, run in (("scan", bench_scan), ("hazard_scan", bench_hazard_scan), ("labor_scan", bench_labor_scan),
                           ("export", bench_export), ("gs_dispatch", bench_gs_dispatch),
-                          ("gs_recovery", bench_gs_recovery)):
+                          ("gs_recovery", bench_gs_recovery), ("si_reconcile", bench_si_reconcile)):
             if not only or name in only:
                 run()

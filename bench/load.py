@@ -5,6 +5,10 @@ discarded, then a measured phase of fixed duration. Every client stops by itself
 the phase ends; in-flight requests are bounded by a per-request timeout and the whole
 run by an overall deadline. Only loopback addresses may be targeted.
 
+A scenario may POST a form instead (si_pay): each client signs in as its own user, reads the choices of the
+form once (form_page), then POSTs one choice a request with the CSRF token from its cookie; success is the
+expected redirect (expect_location), which is not followed.
+
 Used by bench/run.py; can also drive an already running server:
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --scenarios org_list
 """
@@ -12,16 +16,21 @@ import argparse
 import asyncio
 import ipaddress
 import math
+import re
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+from yarl import URL
 
 LOGIN_PATH = "/gov/login/"
 DEMO_USER = "nn_staff"  # Nanning city staff, region-subtree scope (kernel/accounts/demo.py)
 DEMO_PASSWORD = "Zw@demo2026"
 LOGIN_MARKER = b'name="password"'  # present on the login page only
+M_LOGIN_PATH = "/m/login/"  # the mobile entrance's username/password login (citizens included)
+PAYABLE_CHOICE = re.compile(rb'name="payables" value="(\d+)" checked')  # a payable not held by an open order
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,11 @@ class Scenario:
     expect: bytes | None = None  # the body must contain this
     note: str = ""
     user: str = DEMO_USER  # who signs in
+    method: str = "GET"  # "POST": one form a request (see form_page)
+    login_path: str = LOGIN_PATH
+    users: tuple = ()  # one user a client (cycled), instead of `user`; filled in by bench/run.py
+    form_page: str | None = None  # POST: the page whose choices (PAYABLE_CHOICE) a client posts, one a request
+    expect_location: str | None = None  # POST: success is a 302 whose Location contains this
 
 
 SCENARIOS = {
@@ -55,6 +69,12 @@ SCENARIOS = {
         # the one-window case list of the 兴宁区 window clerk (issue 6): 400,000 of the 1,000,000 cases at scale 2000
         Scenario("gs_cases", "/gov/gs/cases/", login=True, expect=b'id="result-table"', user="xn_window",
                  note="window clerk's case list with e-supervision counts, 兴宁区 scope"),
+        # the social-insurance-fee payment order (issue 7): each client is its own bench payer (signed in at
+        # /m/login/ with the ID number) and pays one of its pending assessed payables a request: the order and
+        # its line are created and opened at the payment gateway (simulator, in-process); 302 to the cashier.
+        Scenario("si_pay", "/m/si/payables/", login=True, method="POST", login_path=M_LOGIN_PATH,
+                 form_page="/m/si/payables/", expect_location="/integrations/pay-sim/cashier/",
+                 note="payment order of one payable, 302 to the cashier, one bench payer a client"),
     ]
 }
 
@@ -114,36 +134,81 @@ def _new_session(request_timeout):
     )
 
 
-async def login(session, base_url, username=DEMO_USER, password=DEMO_PASSWORD):
+async def login(session, base_url, username=DEMO_USER, password=DEMO_PASSWORD, login_path=LOGIN_PATH):
     """GET the login page for the csrftoken cookie, POST the form, follow the redirect."""
-    url = base_url + LOGIN_PATH
+    url = base_url + login_path
     async with session.get(url) as resp:
         await resp.read()
         if resp.status != 200:
-            raise LoginFailed(f"GET {LOGIN_PATH}: HTTP {resp.status}")
-    token = session.cookie_jar.filter_cookies(url).get("csrftoken")
+            raise LoginFailed(f"GET {login_path}: HTTP {resp.status}")
+    token = session.cookie_jar.filter_cookies(URL(url)).get("csrftoken")
     if token is None:
         raise LoginFailed("no csrftoken cookie on the login page")
     form = {"username": username, "password": password, "csrfmiddlewaretoken": token.value}
     async with session.post(url, data=form, allow_redirects=True) as resp:
         body = await resp.read()
-        if resp.status != 200 or resp.url.path == LOGIN_PATH or LOGIN_MARKER in body:
+        if resp.status != 200 or resp.url.path == login_path or LOGIN_MARKER in body:
             raise LoginFailed(f"login as {username} failed: HTTP {resp.status} at {resp.url.path}")
 
 
-async def _client(session, url, scenario, measure_from, measure_to, latencies, errors):
+class FormClient:
+    """A POST scenario's client: the choices it may post (its share of them when clients share a user)."""
+
+    def __init__(self, choices, token):
+        self.choices, self.token = list(reversed(choices)), token
+
+    def form(self):
+        if not self.choices:
+            return None
+        return {"csrfmiddlewaretoken": self.token, "request_id": uuid.uuid4().hex, "payables": self.choices.pop()}
+
+
+async def prepare_form(session, base_url, scenario, share=0, sharers=1):
+    """GET the form page once: the choices (a payable each) and the CSRF token of the signed-in session."""
+    url = base_url + scenario.form_page
+    async with session.get(url, allow_redirects=False) as resp:
+        body = await resp.read()
+        if resp.status != 200:
+            raise LoginFailed(f"GET {scenario.form_page}: HTTP {resp.status}")
+    token = session.cookie_jar.filter_cookies(URL(url)).get("csrftoken")
+    if token is None:
+        raise LoginFailed(f"no csrftoken cookie on {scenario.form_page}")
+    choices = [m.decode() for m in PAYABLE_CHOICE.findall(body)][share::sharers]
+    if not choices:
+        raise LoginFailed(f"nothing to choose on {scenario.form_page}")
+    return FormClient(choices, token.value)
+
+
+async def _request(session, url, scenario, form):
+    """One request; returns the error kind or None. No redirects: a 302 (e.g. to the login page) is an error,
+    unless the scenario expects that redirect."""
+    if scenario.method == "POST":
+        data = form.form()
+        if data is None:
+            return "no choice left"
+        async with session.post(url, data=data, allow_redirects=False) as resp:
+            await resp.read()
+            if resp.status != 302:
+                return f"HTTP {resp.status}"
+            if scenario.expect_location not in resp.headers.get("Location", ""):
+                return "unexpected redirect"
+        return None
+    async with session.get(url, allow_redirects=False) as resp:
+        body = await resp.read()
+        if resp.status != 200:
+            return f"HTTP {resp.status}"
+        if scenario.expect is not None and scenario.expect not in body:
+            return "unexpected body"
+    return None
+
+
+async def _client(session, url, scenario, measure_from, measure_to, latencies, errors, form=None):
     loop = asyncio.get_running_loop()
     while loop.time() < measure_to:
         started = loop.time()
         error = None
         try:
-            # No redirects: a 302 (e.g. to the login page) counts as an error.
-            async with session.get(url, allow_redirects=False) as resp:
-                body = await resp.read()
-                if resp.status != 200:
-                    error = f"HTTP {resp.status}"
-                elif scenario.expect is not None and scenario.expect not in body:
-                    error = "unexpected body"
+            error = await _request(session, url, scenario, form)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             error = type(exc).__name__
         finished = loop.time()
@@ -153,6 +218,8 @@ async def _client(session, url, scenario, measure_from, measure_to, latencies, e
                 latencies.append(finished - started)
             else:
                 errors[error] = errors.get(error, 0) + 1
+        if error == "no choice left":
+            return
         if error is not None:
             await asyncio.sleep(0.05)  # no hot loop against a failing server
 
@@ -167,20 +234,30 @@ async def run_scenario(base_url, scenario, *, clients=50, duration=20.0, warmup=
     url = base_url + scenario.path
     sessions = [_new_session(request_timeout) for _ in range(clients)]
     latencies, errors = [], {}
+    users = list(scenario.users) or [scenario.user]
+    sharers = math.ceil(clients / len(users))
+    forms = [None] * clients
     try:
         if scenario.login:
             started = time.monotonic()
-            await asyncio.wait_for(asyncio.gather(*(login(s, base_url, scenario.user) for s in sessions)),
-                                   login_timeout)
-            log(f"  {clients} clients signed in as {scenario.user} ({time.monotonic() - started:.1f}s)")
+            await asyncio.wait_for(asyncio.gather(*(
+                login(s, base_url, users[i % len(users)], login_path=scenario.login_path)
+                for i, s in enumerate(sessions))), login_timeout)
+            who = scenario.user if not scenario.users else f"{min(clients, len(users))} users"
+            log(f"  {clients} clients signed in as {who} ({time.monotonic() - started:.1f}s)")
+        if scenario.method == "POST":
+            forms = await asyncio.wait_for(asyncio.gather(*(
+                prepare_form(s, base_url, scenario, i // len(users), sharers) for i, s in enumerate(sessions))),
+                login_timeout)
+            log(f"  {sum(len(f.choices) for f in forms):,} choices to post")
         loop = asyncio.get_running_loop()
         measure_from = loop.time() + warmup
         measure_to = measure_from + duration
         if on_window is not None:
             loop.call_at(measure_from, on_window[0])
             loop.call_at(measure_to, on_window[1])
-        tasks = [asyncio.create_task(_client(s, url, scenario, measure_from, measure_to, latencies, errors))
-                 for s in sessions]
+        tasks = [asyncio.create_task(_client(s, url, scenario, measure_from, measure_to, latencies, errors, form))
+                 for s, form in zip(sessions, forms, strict=True)]
         # Hard bound: each client stops at measure_to; a last in-flight request may take up to
         # request_timeout. Anything still running after that is cancelled.
         done, pending = await asyncio.wait(tasks, timeout=warmup + duration + request_timeout + 5)
@@ -216,11 +293,15 @@ def main():
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a value for a {name} in a scenario path, e.g. county_450103=2110")
+    parser.add_argument("--users", default="", help="comma-separated usernames, one a client (si_pay: the bench "
+                        "payers' ID numbers, domains.si_fee.payments.demo_volume.bench_usernames())")
     args = parser.parse_args()
     params = dict(p.split("=", 1) for p in args.param)
+    users = tuple(u for u in args.users.split(",") if u)
     for name in args.scenarios.split(","):
         scenario = SCENARIOS[name]
-        scenario = Scenario(**{**scenario.__dict__, "path": scenario.path.format(**params)})
+        scenario = Scenario(**{**scenario.__dict__, "path": scenario.path.format(**params),
+                               **({"users": users} if users else {})})
         res = asyncio.run(run_scenario(args.url.rstrip("/"), scenario, clients=args.clients,
                                        duration=args.duration, warmup=args.warmup))
         print(res.as_dict())

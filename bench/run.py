@@ -94,11 +94,19 @@ def setup_django(database_url):
 
 
 def data_size():
+    from django.db import connection
+
     from kernel.org.models import Organisation
 
+    with connection.cursor() as cursor:  # estimates (after ANALYZE): exact counts of 20,000,000 rows are scans
+        cursor.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relname IN "
+                       "('si_payers_payer', 'si_pay_paymentorder', 'si_pay_paymentline')")
+        est = dict(cursor.fetchall())
     return {
         "organisations": Organisation.objects.count(),
         "enterprises": Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE).count(),
+        "si_payers_est": est.get("si_payers_payer"), "si_orders_est": est.get("si_pay_paymentorder"),
+        "si_lines_est": est.get("si_pay_paymentline"),
     }
 
 
@@ -121,6 +129,32 @@ def path_params():
     return {"county_450103": Region.objects.get(code="450103").pk}
 
 
+def scenario_setup(names):
+    """Per-scenario values read from the database (and resets) before gunicorn starts: {name: Scenario fields}."""
+    out = {}
+    if "si_pay" in names:
+        out["si_pay"] = {"users": tuple(_si_prepare())}
+    return out
+
+
+def _si_prepare():
+    """si_pay: the bench payers with an account (one a client); the orders an earlier run left open are closed
+    through the payment service (their lines cancelled), so that every run finds all their payables free."""
+    from domains.si_fee.payments import services
+    from domains.si_fee.payments.demo_volume import bench_usernames
+    from domains.si_fee.payments.models import PaymentOrder
+    from kernel.accounts.models import User
+
+    names = bench_usernames()
+    users = sorted(User.objects.filter(username__in=names).values_list("username", flat=True), key=names.index)
+    started = time.monotonic()
+    closed = sum(services.finish_unpaid(order, "close", reason="基准测试复位") for order in PaymentOrder.objects.filter(
+        payer__user__username__in=users, status="created").order_by("pk").iterator())
+    print(f"    si_pay: {len(users)} bench payers; {closed:,} orders left open by an earlier run closed "
+          f"({time.monotonic() - started:.1f}s)", flush=True)
+    return users
+
+
 def _labor_seeded():
     from domains.labor.monitoring.demo import VOLUME_PREFIX
     from domains.labor.monitoring.models import Project
@@ -133,6 +167,13 @@ def _gov_services_seeded():
     from domains.gov_services.one_window.models import Case
 
     return Case.all_objects.filter(no__startswith=VOLUME_PREFIX).exists()
+
+
+def _si_seeded(scale):
+    """The SI-fee volume is complete for this scale (500 payers a unit, its reconciliation hooks written last)."""
+    from domains.si_fee.payments.demo_volume import seeded
+
+    return seeded(scale)
 
 
 # Domain data that seed_demo adds beside the enterprises (each seeder skips what is already there).
@@ -156,7 +197,7 @@ def ensure_seeded(scale):
     target = 500 * scale
     existing = Organisation.all_objects.filter(kind=Organisation.Kind.ENTERPRISE).count()
     has_user = User.objects.filter(username=load.DEMO_USER).exists()
-    if existing >= target and has_user and all(done() for done in DOMAIN_SEEDED):
+    if existing >= target and has_user and all(done() for done in DOMAIN_SEEDED) and _si_seeded(scale):
         print(f"    {existing:,} enterprises already present (target {target:,}): no seeding")
         return None
 
@@ -285,7 +326,9 @@ def report(meta, results):
     by_name = {r.scenario: r for r in results}
     lines = [
         f"Zhengwu benchmark: {meta['data']['organisations']:,} organisations "
-        f"({meta['data']['enterprises']:,} enterprises), PostgreSQL {meta['postgres']}",
+        f"({meta['data']['enterprises']:,} enterprises), PostgreSQL {meta['postgres']}"
+        + (f"; SI fee ~{meta['data']['si_payers_est']:,} payers, ~{meta['data']['si_orders_est']:,} orders, "
+           f"~{meta['data']['si_lines_est']:,} payment lines" if (meta['data'].get('si_lines_est') or 0) > 0 else ""),
         f"gunicorn {meta['workers']} sync workers, {meta['clients']} clients, {meta['duration']:g}s "
         f"(+{meta['warmup']:g}s warm-up), {meta['cpus']} CPUs",
         f"{'scenario':<15}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -356,6 +399,7 @@ def main(argv=None):
         "cpus": os.cpu_count(), "python": platform.python_version(),
     }
     params = path_params()
+    setup = scenario_setup(args.scenarios)
     connection.close()  # nothing else of this process touches the database
 
     port = free_port()
@@ -368,8 +412,8 @@ def main(argv=None):
         wait_ready(proc, base_url)
         for name in args.scenarios:
             scenario = load.SCENARIOS[name]
-            scenario = dataclasses.replace(scenario, path=scenario.path.format(**params))
-            step(f"scenario {name}: GET {scenario.path} ({scenario.note})")
+            scenario = dataclasses.replace(scenario, path=scenario.path.format(**params), **setup.get(name, {}))
+            step(f"scenario {name}: {scenario.method} {scenario.path} ({scenario.note})")
             window = CpuWindow(os.getsid(proc.pid))
             res = asyncio.run(load.run_scenario(base_url, scenario, clients=args.clients,
                                                 duration=args.duration, warmup=args.warmup,
