@@ -147,12 +147,14 @@ def reconciliation_lines(date):
     dropped = {h.drop_order_no for h in hooks if h.drop_order_no}
     start = timezone.make_aware(timezone.datetime.combine(date, timezone.datetime.min.time()))
     rows = []
-    for o in SimOrder.objects.filter(status=SimOrder.Status.PAID, paid_at__gte=start,
-                                     paid_at__lt=start + timezone.timedelta(days=1)).order_by("paid_at", "pk"):
-        if o.order_no in dropped:
+    day = (SimOrder.objects.filter(status=SimOrder.Status.PAID, paid_at__gte=start,
+                                   paid_at__lt=start + timezone.timedelta(days=1)).order_by("paid_at", "pk")
+           .values_list("order_no", "bank_serial", "amount", "paid_at", "treasury_stored"))
+    for order_no, bank_serial, amount, paid_at, stored in day.iterator(chunk_size=20_000):  # a million a day
+        if order_no in dropped:
             continue
-        rows.append([o.order_no, o.bank_serial, amount_text(o.amount), timezone.localtime(o.paid_at).isoformat(),
-                     "入库" if o.treasury_stored else "上解"])
+        rows.append([order_no, bank_serial, amount_text(amount), timezone.localtime(paid_at).isoformat(),
+                     "入库" if stored else "上解"])
     for h in hooks:
         if h.add_line:
             line = h.add_line

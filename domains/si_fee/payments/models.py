@@ -104,9 +104,12 @@ class PaymentLine(BusinessModel):
         BATCH = "batch", "委托扣款"
 
     order = models.ForeignKey(PaymentOrder, verbose_name="订单", on_delete=models.PROTECT, related_name="lines")
-    payer = models.ForeignKey("si_payers.Payer", verbose_name="缴费人", on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on payer and insurance: si_pay_line_payer (payer, -id) and the period constraint
+    # serve the look-ups, and every extra index is written again when reconciliation moves a million lines.
+    payer = models.ForeignKey("si_payers.Payer", verbose_name="缴费人", on_delete=models.PROTECT, related_name="+",
+                              db_index=False)
     insurance = models.ForeignKey("si_rules.InsuranceType", verbose_name="险种", on_delete=models.PROTECT,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
     period_start = models.DateField("所属期起")
     period_end = models.DateField("所属期止")
     base = models.DecimalField("缴费基数（元）", null=True, blank=True, **MONEY)
