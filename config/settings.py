@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -257,7 +258,9 @@ CELERY_BEAT_SCHEDULE.update({f"daily-{name}": {"task": name, "schedule": crontab
 # SMS: SMS_GATEWAY_URL points the HTTP adapter (integrations/sms) at the operator's SMS platform;
 # unset, it talks to the local simulator in-process (integrations/sms/simulator), as demo and tests do.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
-SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "simulator-secret")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET") or ("" if SMS_GATEWAY_URL else "simulator-secret")
+if SMS_GATEWAY_URL and not SMS_GATEWAY_SECRET:  # a real platform never shares the simulator's public secret
+    raise ImproperlyConfigured("已配置 SMS_GATEWAY_URL，必须同时通过环境变量提供 SMS_GATEWAY_SECRET")
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "广西政务")
 SMS_RATE_LIMITS = [(3600, 5), (86400, 20)]  # per phone: at most 5 an hour, 20 a day
 SMS_MAX_ATTEMPTS = 6
@@ -266,7 +269,9 @@ SMS_RETRY_SECONDS = [60, 300, 900, 3600, 3 * 3600]
 # points the adapter at the bank/TIPS collection gateway; unset, the local simulator (/integrations/pay-sim/)
 # stands in, called in-process. PAY_PUBLIC_URL is where the gateway reaches our callback (empty: the request's host).
 PAY_GATEWAY_URL = os.environ.get("PAY_GATEWAY_URL", "")
-PAY_GATEWAY_SECRET = os.environ.get("PAY_GATEWAY_SECRET", "pay-simulator-secret")
+PAY_GATEWAY_SECRET = os.environ.get("PAY_GATEWAY_SECRET") or ("" if PAY_GATEWAY_URL else "pay-simulator-secret")
+if PAY_GATEWAY_URL and not PAY_GATEWAY_SECRET:  # else anyone could sign a "paid" callback with the public default
+    raise ImproperlyConfigured("已配置 PAY_GATEWAY_URL，必须同时通过环境变量提供 PAY_GATEWAY_SECRET")
 PAY_MERCHANT_ID = os.environ.get("PAY_MERCHANT_ID", "GXTAX-SI-0001")
 PAY_PUBLIC_URL = os.environ.get("PAY_PUBLIC_URL", "")
 

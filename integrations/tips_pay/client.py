@@ -54,7 +54,7 @@ def parse_amount(value) -> Decimal:
         amount = Decimal(value)
     except InvalidOperation:
         raise PayGatewayError(f"金额格式错误：{value!r}", code="BAD_AMOUNT", temporary=False) from None
-    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):  # NaN/Infinity would raise in quantize
         raise PayGatewayError(f"金额最多两位小数：{value!r}", code="BAD_AMOUNT", temporary=False)
     return amount
 

@@ -296,7 +296,9 @@ def choose_delivery(user, case, *, method, address=None, door_pickup=False, pick
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        delivery = Delivery.objects.filter(case=case).first() or Delivery(case=case, created_by=user)
+        # locked: staff shipping at the same moment must not be overwritten by this older read
+        delivery = (Delivery.objects.select_for_update().filter(case=case).first()
+                    or Delivery(case=case, created_by=user))
         if delivery.status != Delivery.Status.PENDING:
             raise ValidationError({"method": ["证照已寄出或领取，不能修改"]})
         delivery.method = method
@@ -480,6 +482,9 @@ def close_rectification(user, rect, reply):
     if rect.status == Rectification.Status.CLOSED:
         raise ValidationError({"reply": ["该整改已办结"]})
     with transaction.atomic():
+        rect = Rectification.objects.select_for_update().get(pk=rect.pk)  # two staff closing at once: one wins
+        if rect.status == Rectification.Status.CLOSED:
+            raise ValidationError({"reply": ["该整改已办结"]})
         rect.reply, rect.status = reply, Rectification.Status.CLOSED
         rect.closed_by, rect.closed_at = user, timezone.now()
         rect.save()

@@ -242,8 +242,12 @@ def complete_profile(user, *, person_type, region, special_category="", address=
     payer.user, payer.mobile, payer.region, payer.prefecture = user, user.phone, region, prefecture
     payer.address = (address or "").strip() or payer.address
     payer.registered_at = timezone.now()
-    payer.save()
-    log_operation("si_register", user=user, payer=payer.pk, person_type=payer.person_type, completed=True)
+    try:
+        with transaction.atomic():
+            payer.save()
+            log_operation("si_register", user=user, payer=payer.pk, person_type=payer.person_type, completed=True)
+    except IntegrityError as exc:  # the same form sent twice at once
+        raise ValidationError("已是缴费人，无需重复补充") from exc
     return payer
 
 
@@ -266,12 +270,19 @@ def update_contact(payer, user, *, address, mobile="", code="") -> Payer:
     if mobile and mobile != payer.mobile:
         _clean_mobile(mobile, errors)
     _raise(errors)
-    if mobile and mobile != payer.mobile:
-        otp.check_code(mobile, MOBILE, code)
-        payer.mobile = mobile
-        User.objects.filter(pk=payer.user_id).update(phone=mobile)
-    payer.address = address
-    payer.save()
+    changed_mobile = bool(mobile and mobile != payer.mobile)
+    if changed_mobile:
+        otp.check_code(mobile, MOBILE, code)  # outside the transaction: a wrong try counts
+    with transaction.atomic():
+        if changed_mobile:
+            payer.mobile = mobile
+            account = User.objects.get(pk=payer.user_id)
+            account.phone = mobile
+            account.save(update_fields=["phone"])  # the number login codes go to
+        payer.address = address
+        payer.save()
+        log_operation("si_contact_changed", user=user, payer=payer.pk, mobile_changed=changed_mobile,
+                      mobile=mask_phone(payer.mobile))
     return payer
 
 
@@ -333,6 +344,8 @@ def sso_login(request, channel_code, token, now=None):
                  .select_related("user").first())
         if payer is None or payer.user is None:
             raise ValidationError("您尚未在本服务实名注册，请先注册")
+        if not payer.user.is_active or payer.user.is_locked(now):
+            raise ValidationError("账号已停用或已锁定，请联系主管税务机关")
         if payer.name != data.get("name"):
             raise ValidationError("登录人身份信息与注册信息不一致")
         _one_person(request, payer.user)

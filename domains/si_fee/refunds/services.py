@@ -259,7 +259,8 @@ def apply_normal(payer, data, *, user=None):
                               base=group.base, tax_receipt_no="、".join(dict.fromkeys(i[3] for i in items))[:40])
     else:
         number = (data.get("virtual_no") or "").strip()
-        account = VirtualAccount.objects.filter(identification_no=number).first() if number else None
+        account = (VirtualAccount.objects.filter(identification_no=number, prefecture=payer.prefecture).first()
+                   if number else None)  # the payer's prefecture only, like the fuzzy search
         if payer.person_type != "resident":
             errors["virtual"] = "虚拟户模式仅适用于由虚拟户征收的城乡居民"
         elif not number:

@@ -19,7 +19,10 @@ def money(value) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money amounts are never floats")
     try:
-        return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+        amount = Decimal(value)
+        if not amount.is_finite():  # "NaN", "Infinity": Decimal accepts them, comparisons would raise
+            raise InvalidOperation
+        return amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise ValidationError({"base": "金额格式不正确"}) from exc
 

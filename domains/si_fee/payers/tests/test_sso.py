@@ -32,7 +32,7 @@ def identity(payer, **over):
 
 
 def refused(client, channel_code, token):
-    r = client.get(f"/public/si/sso/{channel_code}/", {"token": token})
+    r = client.post(f"/public/si/sso/{channel_code}/", {"token": token})
     assert r.status_code == 403
     return r.content.decode()
 
@@ -41,7 +41,8 @@ def test_token_signs_the_payer_in_and_opens_the_target(client, channel):
     payer = make_payer()
     token = services.sign_sso_token(channel, target="m:si_participation", **identity(payer))
     assert payer.id_number not in token and payer.name not in token  # unreadable in transit
-    r = client.get("/public/si/sso/etax/", {"token": token})
+    assert client.get("/public/si/sso/etax/", {"token": token}).status_code == 405  # never by a link
+    r = client.post("/public/si/sso/etax/", {"token": token})
     assert r.status_code == 302 and r["Location"] == "/m/si/participation/"
     assert client.get("/m/si/me/").context["payer"] == payer
     assert OperationLog.objects.filter(action="login", actor=payer.user, detail__via="sso").count() == 1
@@ -55,7 +56,7 @@ def test_token_signs_the_payer_in_and_opens_the_target(client, channel):
 def test_token_is_used_once(client, channel):
     payer = make_payer()
     token = services.sign_sso_token(channel, **identity(payer))
-    assert client.get("/public/si/sso/etax/", {"token": token}).status_code == 302
+    assert client.post("/public/si/sso/etax/", {"token": token}).status_code == 302
     client.post("/m/logout/")
     assert "单点登录令牌已使用" in refused(client, "etax", token)
 
@@ -88,10 +89,17 @@ def test_token_of_another_person_does_not_switch_the_session(client, channel):
 
 def test_inactive_channel_and_unknown_target(client, channel):
     payer = make_payer()
-    r = client.get("/public/si/sso/etax/", {"token": services.sign_sso_token(channel, target="gov:admin",
-                                                                             **identity(payer))})
+    r = client.post("/public/si/sso/etax/", {"token": services.sign_sso_token(channel, target="gov:admin",
+                                                                              **identity(payer))})
     assert r.status_code == 302 and r["Location"] == "/m/si/"  # only the service's own functions
     channel.active = False
     channel.save()
     client.post("/m/logout/")
     assert "渠道不存在或已停用" in refused(client, "etax", services.sign_sso_token(channel, **identity(payer)))
+
+
+def test_inactive_account_is_refused(client, channel):
+    payer = make_payer()
+    payer.user.is_active = False
+    payer.user.save()
+    assert "账号已停用或已锁定" in refused(client, "etax", services.sign_sso_token(channel, **identity(payer)))

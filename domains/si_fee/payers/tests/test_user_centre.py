@@ -177,6 +177,8 @@ def test_profile_shows_participation_and_maintains_contact(client):
     assert payer.mobile == payer.user.phone == "13907718888"
     r = client.post("/m/si/me/", {"address": "长" * 201, "mobile": payer.mobile})
     assert r.status_code == 400
+    assert OperationLog.objects.filter(action="si_contact_changed", actor=payer.user).count() == 2
+    assert OperationLog.objects.filter(action="si_contact_changed", detail__mobile_changed=True).count() == 1
 
 
 def test_participation_query_friendly_when_none(client):

@@ -1,10 +1,11 @@
 """单点集成 (/public/si/sso/<channel>/): a channel (e-tax bureau, government-service network, bank) sends
-its user here with a token (GET or an auto-submitted POST); the token is verified on every entry, so a
+its user here with a token in an auto-submitted POST (never a link); the token is verified on every entry, so a
 user switching function is verified again. A refused token shows why, in Chinese."""
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from .. import services
 
@@ -19,8 +20,9 @@ def _target_url(target):
 
 
 @csrf_exempt  # the channel's page posts here; the token itself is the authenticated, single-use credential
+@require_POST  # never by a link: a GET would let anyone sign a victim into the sender's own session
 def sso_view(request, channel):
-    token = request.POST.get("token") or request.GET.get("token") or ""
+    token = request.POST.get("token") or ""
     try:
         _user, target = services.sso_login(request, channel, token)
     except ValidationError as exc:

@@ -55,7 +55,8 @@ class NormalNewView(RefundPage):
         data = kwargs.get("data") or self.request.GET
         virtual = data.get("virtual") in ("1", "on")
         number = (data.get("virtual_no") or "").strip()
-        account = VirtualAccount.objects.filter(identification_no=number).first() if number else None
+        account = (VirtualAccount.objects.filter(identification_no=number, prefecture=self.payer.prefecture).first()
+                   if number else None)
         if virtual:
             groups = services.virtual_groups(self.payer, account) if account else []
         else:

@@ -133,6 +133,9 @@ def test_base_below_the_minimum_or_off_grade_is_refused():
 def test_money_never_goes_through_floats():
     with pytest.raises(TypeError):
         services.money(3153.9)
+    for bad in ("NaN", "Infinity", "-inf"):
+        with pytest.raises(ValidationError):
+            services.money(bad)
     assert services.money("0.005") == D("0.01") and services.money(D("630.775")) == D("630.78")
     assert services.money(D("3942.4") * D("0.2")) == D("788.48")
 
