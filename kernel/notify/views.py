@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,6 +14,18 @@ from kernel.ui.tables import Column
 
 from . import services
 from .models import InAppMessage, SmsMessage
+
+SECRET_TEMPLATES = {"verify_code"}  # their content is a one-time code: never shown to staff or exported
+
+
+class SmsContentColumn(Column):
+    """The message text, with the digits of verification codes hidden (the code only travels by SMS)."""
+
+    def raw(self, obj):
+        text = super().raw(obj)
+        if obj.template_id and getattr(obj.template, "code", "") in SECRET_TEMPLATES:
+            return re.sub(r"\d{4,8}", lambda m: "*" * len(m.group(0)), text or "")
+        return text
 
 
 class SmsFilter(StyledFilterSet):
@@ -41,7 +55,7 @@ class SmsListView(ScopedListView):
         Column("created_at", "创建时间", width=20),
         Column("phone", "手机号", mask="phone", unmask_perm="accounts.view_personal_data"),
         Column("template", "模板", accessor="template.name", order_by="template__code"),
-        Column("content", "内容", sortable=False, width=50),
+        SmsContentColumn("content", "内容", sortable=False, width=50),
         Column("status", "状态", choices=True),
         Column("attempts", "尝试次数"),
         Column("last_error", "最近错误", sortable=False, width=30),

@@ -194,3 +194,21 @@ class TestNotifyMany:
             assert services.notify_many(notices + notices[:1]) == 0  # the same keys queue nothing again
         assert SmsMessage.objects.count() == 2 and SimulatedSms.objects.count() == 2
         assert InAppMessage.objects.count() == 3  # nor a second message
+
+
+@pytest.mark.django_db
+def test_verification_codes_are_hidden_in_the_send_log_and_its_export(client, send):
+    from kernel.core.testing import xlsx_rows
+
+    staff = make_staff("450100", ["notify.view_smsmessage"])
+    from kernel.org.models import Region
+
+    qingxiu = Region.objects.get(code="450103")
+    send(PHONE, "verify_code", {"code": "482913", "minutes": 5}, region=qingxiu)
+    send(PHONE, "todo_assigned", {"title": "编号123456的待办", "due": "y"}, region=qingxiu)
+    client.force_login(staff)
+    page = client.get(reverse("gov:sms_list")).content.decode()
+    assert "482913" not in page and "您的验证码为******" in page
+    assert "编号123456的待办" in page  # other messages unchanged
+    rows = xlsx_rows(client.get(reverse("gov:sms_list"), {"export": "xlsx"}))
+    assert not any("482913" in str(cell) for row in rows for cell in row)
