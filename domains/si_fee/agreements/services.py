@@ -259,10 +259,18 @@ def terminate_agreement(agreement, *, user, reason="", gw=None):
         except PayGatewayError as exc:
             if exc.code != "AGREEMENT_NOT_FOUND":
                 raise ValidationError({"__all__": "银行系统暂不可用，请稍后再试"}) from exc
+    # The person paid for (签订他人协议) may end an agreement someone else signed for them; the workflow's scope is
+    # the signer's, so their termination is applied by the system on their behalf (and logged as theirs).
+    by_subject = (user is not None and agreement.subject_payer_id is not None
+                  and agreement.subject_payer.user_id == user.pk and agreement.payer.user_id != user.pk)
     with transaction.atomic():
         agreement.terminate_reason, agreement.terminated_at = reason, timezone.now()
         try:
-            AGREEMENT.apply(agreement, "terminate", user, comment=reason, system=user is None)
+            AGREEMENT.apply(agreement, "terminate", None if by_subject else user,
+                            comment=f"被代签人本人终止：{reason}" if by_subject else reason,
+                            system=user is None or by_subject)
+            if by_subject:
+                log_operation("si_agree_subject_terminated", user=user, agreement=agreement.agreement_no)
         except TransitionError as exc:
             raise ValidationError(exc.errors) from None
         voided = 0

@@ -237,3 +237,29 @@ def test_tiles_on_the_service_home(client, payer):
     client.force_login(flexible.user)
     home = client.get("/m/si/").content.decode()
     assert "三方协议签订" in home and "应缴费额设置" not in home
+
+
+def test_the_person_paid_for_sees_and_terminates_an_agreement_someone_else_signed(client, payer):
+    from .support import make_payer as another
+
+    grandpa = another(name="陆大伯")
+    a = services.sign_agreement(payer, "bilateral", {**form(payer, account_name="陆大伯"), "for_other": "1",
+                                                     "subject_id_type": "201", "subject_id_number": grandpa.id_number,
+                                                     "subject_name": "陆大伯"}, user=payer.user)
+    assert a.subject_payer == grandpa and a.status == "active"
+    client.force_login(grandpa.user)
+    assert a.agreement_no in client.get("/m/si/agreements/").content.decode()
+    assert client.get(f"/m/si/agreements/{a.pk}/").status_code == 200
+    r = client.post(f"/m/si/agreements/{a.pk}/terminate/", {"reason": "本人未授权"})
+    assert r.status_code == 302
+    a.refresh_from_db()
+    assert a.status == "terminated"
+    from kernel.audit.models import OperationLog
+
+    assert OperationLog.objects.filter(action="si_agree_subject_terminated", actor=grandpa.user).count() == 1
+    own = services.sign_agreement(grandpa, "bilateral", form(grandpa, account_no="6212261234567890"),
+                                  user=grandpa.user)
+    assert own.status == "active"
+    stranger = another(name="黄路人")  # neither signer nor subject: 404
+    client.force_login(stranger.user)
+    assert client.get(f"/m/si/agreements/{a.pk}/").status_code == 404

@@ -22,7 +22,14 @@ FORM_FIELDS = ("bank_code", "account_no", "account_name", "for_other", "subject_
 
 class AgreementPage(PayerMixin, TemplateView):
     def my_agreements(self):
-        return Agreement.objects.visible_to(self.request.user).filter(payer=self.payer)
+        """The agreements the payer signed, and those someone else signed with the payer as the person paid
+        for (签订他人协议): the payer sees and may terminate those too, else one made by someone else would
+        hold the payer's only slot."""
+        from django.db.models import Q
+
+        signed = Agreement.objects.visible_to(self.request.user).filter(payer=self.payer)
+        about_me = Agreement.objects.filter(subject_payer=self.payer)
+        return Agreement.objects.filter(Q(pk__in=signed.values("pk")) | Q(pk__in=about_me.values("pk")))
 
     def get_agreement(self):
         agreement = self.my_agreements().filter(pk=self.kwargs["pk"]).first()
