@@ -33,21 +33,31 @@ def send_code(phone, purpose, *, ip=None, now=None) -> SmsCode:
         raise ValidationError({"phone": "请填写正确的11位手机号码"})
     now = now or timezone.now()
     ttl, resend, daily = _setting("OTP_TTL", 300), _setting("OTP_RESEND", 60), _setting("OTP_DAILY", 10)
-    recent = SmsCode.objects.filter(phone=phone, created_at__gt=now - datetime.timedelta(days=1))
-    last = recent.filter(purpose=purpose).order_by("-created_at").first()
-    if last is not None and (now - last.created_at).total_seconds() < resend:
-        wait = resend - int((now - last.created_at).total_seconds())
-        raise ValidationError({"phone": f"验证码已发送，请{wait}秒后再获取"})
-    if recent.count() >= daily:
-        raise ValidationError({"phone": f"该手机号今日获取验证码已达{daily}次，请明天再试"})
-    code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
+        _lock_phone(phone)  # parallel requests for one phone check the limits one after the other
+        recent = SmsCode.objects.filter(phone=phone, created_at__gt=now - datetime.timedelta(days=1))
+        last = recent.filter(purpose=purpose).order_by("-created_at").first()
+        if last is not None and (now - last.created_at).total_seconds() < resend:
+            wait = resend - int((now - last.created_at).total_seconds())
+            raise ValidationError({"phone": f"验证码已发送，请{wait}秒后再获取"})
+        if recent.count() >= daily:
+            raise ValidationError({"phone": f"该手机号今日获取验证码已达{daily}次，请明天再试"})
+        code = f"{secrets.randbelow(1_000_000):06d}"
         row = SmsCode.objects.create(phone=phone, purpose=purpose, code_hash=SmsCode.digest(phone, purpose, code),
                                      created_at=now, expires_at=now + datetime.timedelta(seconds=ttl), ip=ip)
         send_sms(phone, "verify_code", {"code": code, "minutes": ttl // 60}, key=f"otp:{row.pk}",
                  related=f"otp:{purpose}")
         log_operation("otp_sent", phone=phone[:3] + "****" + phone[-4:], purpose=purpose)
     return row
+
+
+def _lock_phone(phone):
+    """A transaction-scoped lock on the phone number: an advisory lock on PostgreSQL; SQLite serialises writers."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"otp:{phone}"])
 
 
 def check_code(phone, purpose, code, *, now=None) -> SmsCode:

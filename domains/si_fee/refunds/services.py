@@ -497,6 +497,8 @@ def approve(refund, user, opinion, *, gw=None):
     """审核通过, then the refund goes to the gateway (a virtual-account refund waits for the treasury voucher)."""
     with transaction.atomic():
         locked = RefundApplication.all_objects.select_for_update().get(pk=refund.pk)
+        if on_no_refund_list(locked.payer):  # listed after the application was made
+            raise ValidationError({"opinion": "该缴费人已列入不能退费的特殊人群名单，不能审核通过，请作不予退费处理"})
         if locked.status == "reviewing":
             _cap_check(locked, lock=True)
         _transition(refund, "approve", user, opinion)

@@ -97,3 +97,16 @@ def test_bad_phone_and_empty_code_are_field_errors():
         otp.check_code(PHONE, "login", " ")
     assert exc.value.message_dict == {"code": ["请填写短信验证码"]}
     assert SmsCode.objects.count() == 0 and SmsMessage.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_requests_for_one_phone_get_one_code():
+    from kernel.core.testing import race
+    from kernel.notify.reference import load as load_templates
+
+    load_templates()
+    results, unexpected = race(6, lambda i: otp.send_code(PHONE, "login"))
+    assert unexpected == []
+    sent = [r for r in results if isinstance(r, SmsCode)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(sent) == 1 and len(refused) == 5 and SmsCode.objects.count() == 1

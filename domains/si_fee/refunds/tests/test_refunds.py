@@ -251,6 +251,19 @@ def test_withdraw_only_while_submitted(client, world):
     assert refund.status == "reviewing"
 
 
+def test_listed_after_applying_cannot_be_approved(world):
+    refund = services.apply_normal(world.payer, {"choice": pension_choice(), **bank(world.payer)})
+    clerk, admin = staff(perms=CLERK), staff()
+    services.accept(refund, clerk)
+    NoRefundPerson.objects.create(id_number=world.payer.id_number, name=world.payer.name,
+                                  prefecture=Region.objects.get(code="450100"), reason="已领取养老保险待遇")
+    with pytest.raises(ValidationError) as exc:
+        services.approve(refund, admin, "同意")
+    assert "不能退费的特殊人群名单" in exc.value.messages[0]
+    refund.refresh_from_db()
+    assert refund.status == "reviewing" and SimRefund.objects.count() == 0
+
+
 def test_an_approved_refund_is_never_above_what_was_paid(world):
     refund = services.apply_normal(world.payer, {"choice": pension_choice(), **bank(world.payer)})
     clerk, admin = staff(perms=CLERK), staff()
