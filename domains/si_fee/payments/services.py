@@ -351,6 +351,11 @@ def _apply_paid(order, *, bank_serial, paid_at, channel, via):
                 line.payable.save(update_fields=["status", "updated_at"])
         log_operation("si_pay_paid", entrance="public", order_no=locked.order_no, total=str(locked.total),
                       bank_serial=bank_serial, via=via, from_status=source, anomaly=anomaly, success=not anomaly)
+        if anomaly:  # money came in twice: a person must see it (the order page shows the lines and the log)
+            from kernel.todos import services as todos
+
+            todos.create(locked, f"重复缴费待退费：订单{locked.order_no}（{anomaly}）", key="si_pay_duplicate",
+                         url=f"/gov/si/payments/{locked.pk}/", role_code="si_tax_admin", region=locked.payer.region)
         from .receipts import issue_receipt
 
         issue_receipt(locked)  # 缴费回单: number and verification code fixed at payment

@@ -318,3 +318,20 @@ def test_gateway_adapter_query_refund_and_reconciliation(client, payer):
         gw.refund(order_no=order.order_no, refund_no="RF3", amount=1.5)
     # an unsigned call to the simulator is refused
     assert client.get(f"/integrations/pay-sim/orders/{order.order_no}").status_code == 401
+
+
+def test_a_late_payment_of_a_closed_order_whose_period_was_paid_again_becomes_a_staff_todo(payer):
+    from kernel.todos.models import Todo
+
+    first, _ = services.create_self_order(payer, fe_pension(), [JAN], BASE, request_id="late-1", today=FEB_10_2021)
+    PaymentOrder.objects.filter(pk=first.pk).update(status="closed")
+    first.lines.update(status="cancelled")
+    second, _ = services.create_self_order(payer, fe_pension(), [JAN], BASE, request_id="late-2", today=FEB_10_2021)
+    services._apply_paid(second, bank_serial="CEB-2", paid_at=second.created_at, channel="光大银行", via="test")
+    services._apply_paid(first, bank_serial="CEB-1", paid_at=first.created_at, channel="光大银行", via="test")
+    first.refresh_from_db()
+    assert first.status == "paid" and first.lines.get().status == "cancelled"  # the period stays second's
+    todo = Todo.objects.get(key="si_pay_duplicate")
+    assert (todo.role_code, todo.region, todo.url) == ("si_tax_admin", payer.region, f"/gov/si/payments/{first.pk}/")
+    assert first.order_no in todo.title
+    assert OperationLog.objects.filter(action="si_pay_paid", detail__order_no=first.order_no, success=False).exists()
