@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "domains.si_fee.refunds",
     "domains.si_fee.agreements",
     "domains.si_fee.notices",
+    "domains.ops.contracts",
     "integrations.sms",
     "integrations.department_sim",
     "integrations.tips_pay",
