@@ -27,8 +27,16 @@ TABLES = {
 
 
 def frontdb_dir() -> Path:
+    """Where the SQLite front-end databases live: GS_FRONTDB_DIR, else beside the platform's SQLite file
+    (db.sqlite3 -> db.frontdb/), so that a new database never meets the front-end rows of an old one."""
     configured = getattr(settings, "GS_FRONTDB_DIR", None)
-    return Path(configured) if configured else Path(settings.MEDIA_ROOT).parent / "frontdb"
+    if configured:
+        return Path(configured)
+    name = str(settings.DATABASES["default"].get("NAME") or "")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name and not name.startswith((":", "file:")):
+        db = Path(name)
+        return db.parent / f"{db.stem}.frontdb"
+    return Path(settings.MEDIA_ROOT).parent / "frontdb"
 
 
 class FrontDB:

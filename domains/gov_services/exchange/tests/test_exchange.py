@@ -194,3 +194,15 @@ def test_frontdb_is_a_separate_store(w):
 
         assert (__import__("pathlib").Path(settings.GS_FRONTDB_DIR) / "xn_invest.sqlite3").exists()
     assert [r["sbh"] for r in db.cases()] == [w.case.no]
+
+
+def test_front_end_databases_live_beside_each_sqlite_database(settings):
+    from domains.gov_services.exchange.frontdb import frontdb_dir
+
+    settings.GS_FRONTDB_DIR = None
+    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"],
+                                                            "ENGINE": "django.db.backends.sqlite3",
+                                                            "NAME": "/srv/zw/db.sqlite3"}}
+    assert str(frontdb_dir()) == "/srv/zw/db.frontdb"
+    settings.DATABASES["default"]["NAME"] = "/tmp/other.sqlite3"
+    assert str(frontdb_dir()) == "/tmp/other.frontdb"
