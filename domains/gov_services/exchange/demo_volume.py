@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from domains.gov_services.one_window.models import Case, Matter, Window
 from kernel.calendar.services import add_working_days, is_working_day
+from kernel.core.bulk import copy_rows, reset_sequences
 from kernel.org.models import Region
 from kernel.org.validators import id_check_char
 
@@ -186,9 +187,9 @@ class Volume:
             self.counts["front_callback"] += FrontDB(code).copy_rows(
                 "front_callback", ["sbh", "version", "stage", "payload", "files", "written_at"], rows)
         with transaction.atomic():
-            self.counts["cases"] += _copy(Case, self.CASE_COLUMNS, cases)
-            self.counts["shadow"] += _copy(ShadowRecord, self.SHADOW_COLUMNS, shadows)
-            self.counts["callback_log"] += _copy(CallbackLog, self.LOG_COLUMNS, logs)
+            self.counts["cases"] += copy_rows(Case, self.CASE_COLUMNS, cases)
+            self.counts["shadow"] += copy_rows(ShadowRecord, self.SHADOW_COLUMNS, shadows)
+            self.counts["callback_log"] += copy_rows(CallbackLog, self.LOG_COLUMNS, logs)
 
     def resume(self):
         """The volume cases already seeded (an earlier, interrupted run); front-end rows of volume cases that
@@ -199,38 +200,6 @@ class Volume:
         for code in {s.code for s in self.system.values()}:
             FrontDB(code).remove_orphans(VOLUME_PREFIX, known)
         return done
-
-
-def _copy(model, columns, rows):
-    if not rows:
-        return 0
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-        connection.ensure_connection()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        objs = []
-        for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            if "form_data" in values:
-                values["form_data"] = json.loads(values["form_data"])
-            objs.append(model(**values))
-        model._base_manager.bulk_create(objs, batch_size=500)
-    from kernel.core.cache import bump_now_and_on_commit
-
-    bump_now_and_on_commit(model._meta.db_table)
-    return len(rows)
-
-
-def _reset_sequence():
-    from django.core.management.color import no_style
-
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
-            cursor.execute(sql)
 
 
 def seed_volume(scale, out=None, clerk=None):
@@ -247,7 +216,7 @@ def seed_volume(scale, out=None, clerk=None):
         seq += count
         if out is not None and (seq // BATCH) % 20 == 0:
             out.write(f"    gs_exchange volume: {seq:,} / {target:,} cases")
-    _reset_sequence()
+    reset_sequences(Case)
     volume.counts["existing"] = done
     return volume.counts
 

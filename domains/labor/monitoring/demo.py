@@ -23,11 +23,10 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from kernel.core.bulk import bulk_insert
-from kernel.core.cache import bump_now_and_on_commit
+from kernel.core.bulk import bulk_insert, copy_rows
 from kernel.org.demo import make_uscc, person_name
 from kernel.org.models import Organisation, Region
 from kernel.org.validators import id_check_char
@@ -109,33 +108,6 @@ def month_of(day):
 def latest_due_month(today, grace_day=15):
     """The newest wage month whose payment is due by now (the rules' default grace day)."""
     return add_months(month_of(today), -1 if today.day > grace_day else -2)
-
-
-def copy_rows(model, columns, rows, batch=5000) -> int:
-    """Stream plain tuples into a lean table: COPY on PostgreSQL (no model instances), bulk_create elsewhere.
-    `columns` are attnames (project_id ...); `rows` may be a generator."""
-    count = 0
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-        connection.ensure_connection()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        bump_now_and_on_commit(model._meta.db_table)
-        return count
-    chunk = []
-    for row in rows:
-        chunk.append(model(**dict(zip(columns, row, strict=True))))
-        if len(chunk) >= batch:
-            model._base_manager.bulk_create(chunk)
-            count += len(chunk)
-            chunk = []
-    if chunk:
-        model._base_manager.bulk_create(chunk)
-        count += len(chunk)
-    return count
 
 
 def county_code(region):

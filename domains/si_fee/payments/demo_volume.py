@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kernel.core.bulk import copy_rows, reset_sequences
 from kernel.org.validators import id_check_char
 
 VOLUME_PREFIX = "SIV"  # registration_no of volume payers; history orders SIVH…, reconciliation-day orders SIVR…
@@ -72,45 +73,6 @@ def month_end(day):
     return add_months(day, 1) - datetime.timedelta(days=1)
 
 
-def _text(value):
-    if value is None:
-        return "\\N"
-    return str(value)
-
-
-def _copy(model, columns, rows):
-    """COPY (PostgreSQL, text format: the values are numbers, dates and plain text without tabs or backslashes)
-    or bulk_create (elsewhere). JSON columns come as JSON text."""
-    if not rows:
-        return 0
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-        connection.ensure_connection()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            buf = []
-            for row in rows:
-                buf.append("\t".join([_text(v) for v in row]))
-                if len(buf) >= 20000:
-                    copy.write("\n".join(buf) + "\n")
-                    buf = []
-            if buf:
-                copy.write("\n".join(buf) + "\n")
-    else:
-        json_cols = {f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"}
-        objs = []
-        for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            for col in json_cols & values.keys():
-                values[col] = json.loads(values[col])
-            objs.append(model(**values))
-        model._base_manager.bulk_create(objs, batch_size=500)
-    from kernel.core.cache import bump_now_and_on_commit
-
-    bump_now_and_on_commit(model._meta.db_table)
-    return len(rows)
-
-
 def _next_id(model):
     return (model._base_manager.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
@@ -136,14 +98,6 @@ def MODELS():  # noqa: N802 - the written models, in the order of the id tuple
 
 
 PER_PAYER = [1, max(LINE_CYCLE) + 1, max(LINE_CYCLE), BENCH_PAYABLES, 1]  # at most this many rows a payer, by model
-
-
-def _reset_sequences(models):
-    from django.core.management.color import no_style
-
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(sql)
 
 
 class Volume:
@@ -316,11 +270,11 @@ class Volume:
 
         payers, orders, lines, payables, sims = batch
         with transaction.atomic():
-            self.counts["payers"] += _copy(Payer, self.PAYER_COLUMNS, payers)
-            self.counts["orders"] += _copy(PaymentOrder, self.ORDER_COLUMNS, orders)
-            self.counts["lines"] += _copy(PaymentLine, self.LINE_COLUMNS, lines)
-            self.counts["payables"] += _copy(Payable, self.PAYABLE_COLUMNS, payables)
-            self.counts["sim_orders"] += _copy(SimOrder, self.SIM_COLUMNS, sims)
+            self.counts["payers"] += copy_rows(Payer, self.PAYER_COLUMNS, payers, plain_text=True)
+            self.counts["orders"] += copy_rows(PaymentOrder, self.ORDER_COLUMNS, orders, plain_text=True)
+            self.counts["lines"] += copy_rows(PaymentLine, self.LINE_COLUMNS, lines, plain_text=True)
+            self.counts["payables"] += copy_rows(Payable, self.PAYABLE_COLUMNS, payables, plain_text=True)
+            self.counts["sim_orders"] += copy_rows(SimOrder, self.SIM_COLUMNS, sims, plain_text=True)
 
     def hooks(self):
         """The bank file's differences (test hooks of the simulator), once: one dropped order and one extra line
@@ -386,7 +340,7 @@ def seed_volume(scale, out=None, batch=BATCH):
         ids = tuple(_next_id(m) for m in models)
         _reserve(ids, count)
         volume.write(volume.generate(seq, count, ids, users))
-        _reset_sequences(models)
+        reset_sequences(*models)
         seq += count
         if out is not None and (seq // batch) % 20 == 0:
             out.write(f"    si_pay volume: {seq:,} / {target:,} payers, {volume.counts['lines']:,} lines this run\n")
