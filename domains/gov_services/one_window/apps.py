@@ -25,13 +25,7 @@ class OneWindowConfig(AppConfig):
         return load()
 
     def seed_demo(self, scale, out):
-        from django.utils import timezone
-
-        from kernel.notify.services import record_as_history
-
         from . import demo_appointments, demo_cases, demo_catalogue
 
-        started = timezone.now()
         parts = [demo_catalogue.seed(scale, out), demo_appointments.seed(scale, out), demo_cases.seed(scale, out)]
-        record_as_history(started)  # the demo's SMS are history (today's per-phone limits stay free)
         return "；".join(p for p in parts if p)

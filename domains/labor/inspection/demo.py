@@ -23,7 +23,6 @@ from kernel.accounts import services as accounts
 from kernel.accounts.demo import DEMO_PASSWORD
 from kernel.accounts.models import Role, User
 from kernel.core import context
-from kernel.notify import services as notify_services
 from kernel.org.models import Organisation, Region
 
 # username, real name, region of the bureau, roles, phone
@@ -142,12 +141,10 @@ def scan():
 
 
 def seed(scale, out):
-    started = timezone.now()
     users = seed_users()
     grids = seed_grids()
     complaints = seed_complaints()
     raised, reminders = scan()
-    notify_services.record_as_history(started)
     out.write(f"劳动监察演示账号（密码均为 {DEMO_PASSWORD}）：" + " ".join(u[0] for u in DEMO_USERS))
     return (f"劳动监察用户{users}个，网格{grids}个，投诉{complaints}件；欠薪预警扫描新增{raised}条，"
             f"保函到期提醒{reminders['reminded']}条")

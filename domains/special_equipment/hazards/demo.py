@@ -20,7 +20,6 @@ from django.utils import timezone
 from kernel.accounts.models import Role, User
 from kernel.core import context
 from kernel.core.bulk import bulk_insert
-from kernel.notify import services as notify_services
 from kernel.org.models import Organisation, Region
 
 from . import services
@@ -398,12 +397,10 @@ def seed(scale, out):
     volume = 0
     if not MajorHazard.all_objects.filter(no__startswith="YHD").exists():
         volume = seed_volume(HAZARDS_PER_SCALE * scale)
-    started = timezone.now()
     scenario = seed_scenario()
     scanned = ""
     if volume or scenario:
         stats = scan_deadlines()
         scanned = f"；期限预警扫描新增{stats.get('raised', 0)}条"
-        notify_services.record_as_history(started)
     return (f"重大事故隐患{volume}条（批量），演示流程新增{scenario}条；投诉{Complaint.objects.count()}条，"
             f"一般隐患{GeneralHazard.objects.count()}条{scanned}")
