@@ -23,3 +23,15 @@ def login(page, base_url, username, password, entrance="gov"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
+
+
+def draw_signature(page, pad="#sign-pad"):
+    """Draw a zigzag on the signature pad (ui/_signature_pad.html) as a finger would."""
+    canvas = page.locator(pad)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 40 + (i % 3) * 20)
+    page.mouse.up()

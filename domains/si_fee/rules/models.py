@@ -70,7 +70,23 @@ def validate_grades(value):
         raise ValidationError("缴费档次须从低到高排列且不重复")
 
 
-class ContributionRule(BusinessModel):
+class GradesMixin:
+    """The `grades` JSON list of a rule as Decimals."""
+
+    @property
+    def grade_amounts(self):
+        return [Decimal(str(v)) for v in self.grades or []]
+
+    def checked_grade_amounts(self):
+        """The grades as Decimals, or None when they are invalid (validate_grades reports that on the field)."""
+        try:
+            validate_grades(self.grades)
+        except ValidationError:
+            return None
+        return self.grade_amounts
+
+
+class ContributionRule(GradesMixin, BusinessModel):
     """One prefecture's rule for one insurance type and year (e.g. 南宁 2021 灵活就业养老: 自主申报，最低档
     3,153.9元，新基数公布前只能缴至当月，2月起开放)."""
 
@@ -109,11 +125,9 @@ class ContributionRule(BusinessModel):
 
     def clean(self):
         super().clean()
-        try:
-            validate_grades(self.grades)
-        except ValidationError:
+        amounts = self.checked_grade_amounts()
+        if amounts is None:
             return  # reported on the field
-        amounts = self.grade_amounts
         if self.min_base is not None and amounts[0] != self.min_base:
             raise ValidationError({"grades": f"第一档须等于最低缴费基数{yuan(self.min_base)}元"})
         unknown = set(self.assessed_categories or []) - set(SpecialCategory.values)
@@ -122,12 +136,8 @@ class ContributionRule(BusinessModel):
         if self.base_published and not self.published_on:
             raise ValidationError({"published_on": "请填写新缴费基数的公布日期"})
 
-    @property
-    def grade_amounts(self):
-        return [Decimal(str(v)) for v in self.grades or []]
 
-
-class ResidentGrade(BusinessModel):
+class ResidentGrade(GradesMixin, BusinessModel):
     """城乡居民缴费档次: the yearly amounts a resident may choose for an insurance type in a prefecture
     and year (应缴费额设置 chooses one)."""
 
@@ -149,14 +159,8 @@ class ResidentGrade(BusinessModel):
 
     def clean(self):
         super().clean()
-        try:
-            validate_grades(self.grades)
-        except ValidationError:
+        amounts = self.checked_grade_amounts()
+        if amounts is None:
             return  # reported on the field
-        amounts = self.grade_amounts
         if self.default_grade is not None and self.default_grade not in amounts:
             raise ValidationError({"default_grade": "默认档次须为缴费档次之一"})
-
-    @property
-    def grade_amounts(self):
-        return [Decimal(str(v)) for v in self.grades or []]

@@ -40,3 +40,14 @@ def jpeg():
 def add_id_material(world):
     """Make the matter's 申请人身份证明 fetchable from the library as 居民身份证."""
     world.matter.materials.filter(name="申请人身份证明").update(licence_type="居民身份证")
+
+
+def client_for(user):
+    """A test client signed in as `user` through the login (PASSWORD)."""
+    from django.test import Client
+
+    from kernel.core.testing import PASSWORD
+
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c

@@ -16,7 +16,7 @@ from kernel.audit.models import ChangeLog, OperationLog
 from kernel.core.testing import PASSWORD
 from kernel.todos.models import Todo
 
-from .support import QINGXIU, XINGNING, World, add_id_material, citizen, clerk, jpeg, pdf, signature_png, valid_id
+from .support import QINGXIU, XINGNING, World, add_id_material, citizen, clerk, client_for, jpeg, pdf, signature_png, valid_id
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     return World()
-
-
-def client_for(user):
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def make_proof(user, kind="居民身份证"):

@@ -4,7 +4,7 @@ import pytest
 
 from kernel.accounts.demo import DEMO_PASSWORD
 from kernel.accounts.models import User
-from tests.browser import login
+from tests.browser import draw_signature, login
 
 from .support import World, add_id_material, valid_id
 
@@ -55,14 +55,7 @@ def test_citizen_adds_proof_and_applies_online_with_signature(live, browser, sho
     selects.first.select_option(index=1)
     page.locator("input[type=file][name^=file_]").first.set_input_files(
         {"name": "form.pdf", "mimeType": "application/pdf", "buffer": PDF})
-    pad = page.locator("#sign-pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + 40)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 40 + (i % 3) * 20)
-    page.mouse.up()
+    draw_signature(page)
     shot(page, "gs_citizen_apply_signed")
     page.click("#submit-apply")
     page.wait_for_selector("#case-state")

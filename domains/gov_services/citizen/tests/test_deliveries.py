@@ -5,15 +5,13 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
 from domains.gov_services.citizen import services
 from domains.gov_services.one_window.models import Case
 from kernel.audit.models import ChangeLog, OperationLog
-from kernel.core.testing import PASSWORD
 from kernel.notify.models import SmsMessage
 
-from .support import QINGXIU, XINGNING, World, citizen, clerk
+from .support import QINGXIU, XINGNING, World, citizen, clerk, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     return World()
-
-
-def client_for(user):
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def case_for(world, user, *, complete=True):

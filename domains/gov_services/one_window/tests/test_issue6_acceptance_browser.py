@@ -19,7 +19,7 @@ from kernel.accounts.models import User
 from kernel.calendar.services import next_working_day
 from kernel.core.testing import PASSWORD
 from kernel.notify.models import SmsMessage
-from tests.browser import login
+from tests.browser import draw_signature, login
 
 from ..models import Appointment, Case, Slot
 from .acceptance_support import World, valid_id
@@ -40,17 +40,6 @@ def _jpeg():
 def sms_templates():
     """The template codes of the SMS queued for the citizen's phone, oldest first."""
     return list(SmsMessage.objects.filter(phone=PHONE).order_by("id").values_list("template__code", flat=True))
-
-
-def _sign(page):
-    pad = page.locator("#sign-pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + 40)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 40 + (i % 3) * 20)
-    page.mouse.up()
 
 
 def test_issue6_citizen_to_department_and_back(live, browser, shot, tmp_path):
@@ -97,7 +86,7 @@ def test_issue6_citizen_to_department_and_back(live, browser, shot, tmp_path):
     proof_select.first.select_option(index=1)
     phone.locator("input[type=file][name^=file_]").first.set_input_files(
         {"name": "项目备案申请表.pdf", "mimeType": "application/pdf", "buffer": PDF})
-    _sign(phone)
+    draw_signature(phone)
     shot(phone, "issue6_04_m_apply")
     phone.click("#submit-apply")
     phone.wait_for_selector("#case-state")
