@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from domains.si_fee.notices.push import push_context
 from domains.si_fee.rules.models import PersonType, SpecialCategory
 from kernel.org.models import Region
 from kernel.ui.generic import EntranceMixin
@@ -169,22 +170,8 @@ class HomeView(PayerMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(groups=tiles_for(self.payer), back_url=None)
-        push = _push_context(self.request, self.payer)
-        if push:
-            ctx.update(push)
+        ctx.update(push_context(self.request, self.payer))  # the notices due now, as a pop-up
         return ctx
-
-
-def _push_context(request, payer):
-    """The notices to push now, when the notices app is installed (it provides push_context)."""
-    from django.apps import apps
-
-    if not apps.is_installed("domains.si_fee.notices"):
-        return {}
-    from domains.si_fee.notices import web as notices_web
-
-    push = getattr(notices_web, "push_context", None)
-    return push(request, payer) if push else {}
 
 
 class CompleteForm(forms.Form):
