@@ -1,12 +1,19 @@
 """Demo contracts with the SLA figures of the seeds: the pension system (seed 004: faults of level 1/2/3
 answered within 12/24/48 hours on a 7×24 clock; consultations before 15:00 solved the same working day),
 the labour-inspection platform (seed 000: ≤1 h response, ≤8 h resolution), special equipment (seed 001:
-0.5 h / 3 h) and the SI-fee mobile service (seed 003: 30 min / 2 h). Idempotent."""
+0.5 h / 3 h) and the SI-fee mobile service (seed 003: 30 min / 2 h). Idempotent.
+
+Demo users (password Zw@demo2026), all of the autonomous-region HRSS department that owns the pension system:
+gx_ops (运维服务管理员), gx_ops_eng (运维工程师), gx_ops_clerk (运维服务申请人); nn_ops_clerk is a Nanning
+clerk (sees only Nanning's systems), xn_ops the engineer of 兴宁区's O&M monitoring node."""
 import datetime
 from decimal import Decimal
 
 from django.db import transaction
 
+from kernel.accounts import services as accounts
+from kernel.accounts.demo import DEMO_PASSWORD
+from kernel.accounts.models import Role, User
 from kernel.calendar.models import Schedule
 from kernel.org.models import Organisation
 
@@ -49,4 +56,35 @@ def seed(scale, out):
                 SlaTerm.objects.create(contract=contract, kind=kind, level=level, response_hours=response,
                                        resolution_hours=resolution, schedule=schedules[sched], cutoff=cutoff)
             made += 1
-    return f"运维对象与服务合同{made}个" if made else ""
+    users = seed_users()
+    parts = [f"运维对象与服务合同{made}个" if made else "", f"运维演示用户{users}个" if users else ""]
+    return "，".join(p for p in parts if p)
+
+
+# username, real name, (region code, agency type) or None for the organisation of xn_centre, roles, phone
+USERS = [
+    ("gx_ops", "黄运维", ("450000", "hrss"), ["ops_manager"], "13771208001"),
+    ("gx_ops_eng", "梁工程师", ("450000", "hrss"), ["ops_engineer"], "13771208002"),
+    ("gx_ops_clerk", "韦业务", ("450000", "hrss"), ["ops_requester"], "13771208003"),
+    ("nn_ops_clerk", "陈南宁", ("450100", "hrss"), ["ops_requester"], "13771208004"),
+    ("xn_ops", "蒙兴宁", None, ["ops_manager", "ops_engineer"], "13771208005"),
+]
+
+
+def seed_users():
+    made = 0
+    centre = User.objects.filter(username="xn_centre").values_list("organisation", flat=True).first()
+    for username, real_name, org, roles, phone in USERS:
+        if User.objects.filter(username=username).exists():
+            continue
+        if org is None:
+            organisation = Organisation.objects.filter(pk=centre).first()
+        else:
+            organisation = Organisation.objects.filter(agency_type=org[1], region__code=org[0]).first()
+        if organisation is None:
+            continue
+        accounts.create_user(username=username, password=DEMO_PASSWORD, kind="staff", organisation=organisation,
+                             roles=list(Role.objects.filter(code__in=roles)), real_name=real_name, phone=phone,
+                             must_change_password=False)
+        made += 1
+    return made
