@@ -59,3 +59,14 @@ def test_every_demo_user_can_log_in_at_their_entrance(demo):
         response = client.post(f"/{entrance}/login/", {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302 and response["Location"] == f"/{entrance}/", username
         assert client.get(f"/{entrance}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_runs_the_named_apps_seeders_and_refuses_unknown_labels():
+    out = io.StringIO()
+    call_command("seed_demo", only="org,accounts", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("[")]
+    assert [line.split("]")[0][1:] for line in lines] == ["org", "accounts"]
+    assert User.objects.filter(username="gx_admin").exists()
+    with pytest.raises(SystemExit, match="--only 中的应用不存在：nosuch"):
+        call_command("seed_demo", only="org,nosuch", stdout=io.StringIO())

@@ -15,8 +15,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=int, default=1, help="volume multiplier (default 1)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when demo data already exists")
+        parser.add_argument("--only", default="", help="comma-separated app labels: run only their seeders (e.g. a "
+                                                        "benchmark's volume on top of a scale-1 dataset)")
 
-    def handle(self, *args, scale=1, if_empty=False, **options):
+    def handle(self, *args, scale=1, if_empty=False, only="", **options):
         from kernel.accounts.models import User
 
         if if_empty and User.objects.filter(username="admin").exists():
@@ -28,8 +30,14 @@ class Command(BaseCommand):
 
         from kernel.notify.services import record_as_history
 
+        labels = {label.strip() for label in only.split(",") if label.strip()}
+        unknown = labels - {config.label for config in apps.get_app_configs()}
+        if unknown:
+            raise SystemExit(f"--only 中的应用不存在：{', '.join(sorted(unknown))}")
         call_command("load_reference", stdout=self.stdout)
         for config in apps.get_app_configs():
+            if labels and config.label not in labels:
+                continue
             seeder = getattr(config, "seed_demo", None)
             if callable(seeder):
                 started, since = time.monotonic(), timezone.now()
