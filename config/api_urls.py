@@ -14,9 +14,10 @@ router.register("audit/changes", ChangeLogViewSet, basename="changelog")
 router.register("audit/operations", OperationLogViewSet, basename="operationlog")
 router.register("dicts/items", DictItemViewSet, basename="dictitem")
 
+from domains.ops.tickets.api_urls import urlpatterns as ops_ticket_urls  # noqa: E402
 from domains.special_equipment.equipment.api_urls import urlpatterns as se_equipment_urls  # noqa: E402
 from domains.special_equipment.hazards.api_urls import urlpatterns as se_hazard_urls  # noqa: E402
 from kernel.files.api_urls import urlpatterns as files_urls  # noqa: E402
 from kernel.interfaces.api_urls import urlpatterns as interface_urls  # noqa: E402
 
-urlpatterns = [path("auth/token/", ObtainTokenView.as_view(), name="api-token")] + interface_urls + files_urls + se_equipment_urls + se_hazard_urls + router.urls
+urlpatterns = [path("auth/token/", ObtainTokenView.as_view(), name="api-token")] + interface_urls + files_urls + se_equipment_urls + se_hazard_urls + ops_ticket_urls + router.urls
