@@ -69,6 +69,10 @@ SCENARIOS = {
         # the one-window case list of the 兴宁区 window clerk (issue 6): 400,000 of the 1,000,000 cases at scale 2000
         Scenario("gs_cases", "/gov/gs/cases/", login=True, expect=b'id="result-table"', user="xn_window",
                  note="window clerk's case list with e-supervision counts, 兴宁区 scope"),
+        # the O&M ticket list of the autonomous-region engineer (issue 8): all 1,000,000 volume tickets at scale
+        # 2000 are the pension system's (the region HRSS department), newest first, with the SLA counts
+        Scenario("ops_tickets", "/gov/ops/tickets/", login=True, expect=b'id="result-table"', user="gx_ops_eng",
+                 note="O&M ticket list with near-due / overdue counts, region scope"),
         # the social-insurance-fee payment order (issue 7): each client is its own bench payer (signed in at
         # /m/login/ with the ID number) and pays one of its pending assessed payables a request: the order and
         # its line are created and opened at the payment gateway (simulator, in-process); 302 to the cashier.
