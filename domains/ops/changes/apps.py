@@ -16,13 +16,13 @@ class ChangesConfig(AppConfig):
         section = "运维服务管理"
         registry.section(section, 70, "bi-tools")
         registry.add(MenuItem(section, "问题管理", "gov:ops_changes_problems", perm="ops_changes.view_problem",
-                              icon="bi-bug", order=40))
+                              icon="bi-bug", order=30))
         registry.add(MenuItem(section, "变更管理", "gov:ops_changes_changes", perm="ops_changes.view_change",
-                              icon="bi-arrow-repeat", order=41))
+                              icon="bi-arrow-repeat", order=31))
         registry.add(MenuItem(section, "公告管理", "gov:ops_changes_notices_manage", perm="ops_changes.view_notice",
-                              icon="bi-megaphone", order=42))
+                              icon="bi-megaphone", order=32))
         registry.add(MenuItem(section, "运维公告", "gov:ops_changes_notices", perm="ops_changes.read_notice",
-                              icon="bi-bell", order=43))
+                              icon="bi-bell", order=33))
 
     def load_reference(self):
         from .reference import load

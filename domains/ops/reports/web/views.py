@@ -32,6 +32,7 @@ class ReportForm(forms.Form):
             field.widget.attrs["class"] = "form-select form-select-sm" if isinstance(field, forms.ChoiceField) \
                 else "form-control form-control-sm"
         self.fields["contract"].error_messages["invalid_choice"] = "请选择您可查看的服务合同"
+        self.fields["month"].initial = f"{timezone.localdate():%Y-%m}"
 
     def clean_month(self):
         text = self.cleaned_data["month"]

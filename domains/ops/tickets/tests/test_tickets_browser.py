@@ -1,6 +1,7 @@
 """Issue 8's browser walk in headless Chromium: gx_ops_clerk raises a level-2 fault on the pension contract,
 gx_ops_eng accepts it (assigning it to himself), starts and resolves it with root cause and solution (after
-being refused without a root cause), gx_ops_clerk confirms it; the ticket is closed within its SLA."""
+being refused without a root cause), gx_ops_clerk confirms it; the ticket is closed within its SLA, and the
+manager's monthly report and dashboard count it as within SLA."""
 import pytest
 
 from domains.ops.contracts.demo import DEMO_PASSWORD
@@ -84,6 +85,22 @@ def test_clerk_raises_engineer_resolves_clerk_confirms(live, browser, shot):
     ticket = Ticket.objects.get()
     assert ticket.status == "closed" and ticket.response_breached is False
     assert ticket.responded_at <= ticket.response_due
+
+    manager = page_for(browser, live, "gx_ops")
+    manager.goto(f"{live.url}/gov/ops/reports/monthly/")
+    manager.wait_for_selector("#sla-lines")
+    line = manager.locator("#sla-lines tr[data-contract='GXZC2021-004'][data-kind='fault'][data-level='2']")
+    assert [c.strip() for c in line.locator("td").all_inner_texts()][1:] == ["故障2级", "1", "1", "0", "0", "100.0%"]
+    assert "已结算 1 件，达成 1 件，达成率 100.0%" in manager.inner_text("#sla-total")
+    assert manager.get_attribute("[data-figure=response]", "data-met") == "1"
+    shot(manager, "ops_monthly_report")
+    with manager.expect_download() as download:
+        manager.click("#download-docx")
+    assert download.value.suggested_filename.endswith("运维服务月报.docx")
+    manager.click("nav a:has-text('运维服务看板')")
+    manager.wait_for_selector("#c-sla canvas")
+    assert manager.inner_text("#count-raised") == "1"
+    shot(manager, "ops_dashboard")
 
 
 def test_demo_tickets_in_every_state(live, browser, shot):
