@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.city_node.conf import simulated as city_node_simulated
 from kernel.ui import views as ui_views
 
 handler403 = "kernel.ui.views.error_403"
@@ -36,3 +37,7 @@ if not settings.SMS_GATEWAY_URL:
 if not settings.PAY_GATEWAY_URL:
     # No bank payment gateway configured: the local simulator (cashier, callbacks, reconciliation) stands in.
     urlpatterns.append(path("integrations/pay-sim/", include("integrations.tips_pay.simulator")))
+
+if city_node_simulated():
+    # No city O&M exchange supervision system configured (CITY_NODE_URL): the local simulator stands in.
+    urlpatterns.append(path("integrations/city-node/", include("integrations.city_node.simulator")))
