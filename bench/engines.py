@@ -15,6 +15,9 @@
 6. Social-insurance fee (1,000,000 payers, 20,000,000 payment lines at scale 2000): the nightly reconciliation
    of the volume's reconciliation day, 1,000,000 paid orders against the payment simulator's file
    (si_reconcile): a first run and a re-run, the bank file's fetch and parse timed apart.
+7. O&M tickets (1,000,000 at scale 2000): the two SLA escalation rules (response, resolution) scanned over the
+   ticket table (ops_scan): the detection queries alone, the first scan (every warning new, with its SMS,
+   messages and to-dos written), a re-scan (nothing new) and the scan two hours later (levels rise).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zhengwu_bench .venv/bin/python bench/engines.py
 """
@@ -38,6 +41,7 @@ django.setup()
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Case, CharField, F, Value, When  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from kernel.alerts import scanner  # noqa: E402
 from kernel.alerts.models import AlertRule, Warning, WarningEvent  # noqa: E402
@@ -438,6 +442,57 @@ def bench_si_reconcile():
     return rows
 
 
+def bench_ops_scan():
+    """O&M ticket SLA escalation (issue 8): both clock rules over every ticket. The warnings of the two rules
+    and their notices (keyed ops_ticket:...), to-dos (sla:...) are removed first, so the first scan raises
+    everything. SMS go to the outbox (delivered by the Celery worker in production: set CELERY_BROKER_URL to
+    keep delivery out of the timing, as production does)."""
+    from domains.ops.tickets.alerts import RESOLUTION_RULE, RESPONSE_RULE
+    from domains.ops.tickets.models import Ticket
+
+    codes = (RESPONSE_RULE, RESOLUTION_RULE)
+    tickets = Ticket.all_objects.count()
+    if not tickets:
+        print("\nO&M SLA scan: no tickets seeded, skipped")
+        return None
+    for code in codes:
+        definition(code).ensure_rule()
+    delete_warnings(AlertRule.objects.filter(code__in=codes).values_list("pk", flat=True))
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM notify_smsmessage WHERE idempotency_key LIKE 'ops_ticket:%%'")
+        c.execute("DELETE FROM notify_inappmessage WHERE key LIKE 'ops_ticket:%%'")
+        c.execute("DELETE FROM todos_todo WHERE key LIKE 'sla:%%'")
+    running = Ticket.all_objects.filter(status__in=("new", "accepted", "assigned", "in_progress", "reopened")).count()
+    broker = "queued (Celery broker)" if os.environ.get("CELERY_BROKER_URL") else "delivered in-process (eager)"
+    print(f"\nO&M ticket SLA escalation: {len(codes)} rules over {tickets:,} tickets ({running:,} with a running "
+          f"clock), PostgreSQL; SMS {broker}")
+    print(f"{'scan':<34}{'seconds':>9}{'matched':>10}{'raised':>9}{'changed':>9}{'released':>9}{'tickets/s':>12}")
+    started = time.perf_counter()
+    matched = sum(definition(code).matches(definition(code).ensure_rule()).count() for code in codes)
+    seconds = time.perf_counter() - started
+    print(f"{'detection queries only':<34}{seconds:>9.2f}{matched:>10,}{'':>27}{tickets / seconds:>12,.0f}")
+    rows = [("detection", seconds)]
+
+    def run(label, now=None):
+        began, totals = time.perf_counter(), {"matched": 0, "raised": 0, "changed": 0, "released": 0}
+        for code in codes:
+            st = scanner.scan(code, now)
+            for k in totals:
+                totals[k] += st.get(k, 0)
+        secs = time.perf_counter() - began
+        rows.append((label, secs))
+        print(f"{label:<34}{secs:>9.2f}{totals['matched']:>10,}{totals['raised']:>9,}{totals['changed']:>9,}"
+              f"{totals['released']:>9,}{tickets / secs:>12,.0f}", flush=True)
+
+    run("first scan (all warnings new)")
+    run("re-scan, nothing new")
+    run("two hours later", timezone.now() + datetime.timedelta(hours=2))
+    sms = connection.cursor()
+    sms.execute("SELECT count(*) FROM notify_smsmessage WHERE idempotency_key LIKE 'ops_ticket:%%'")
+    print(f"SMS queued by the scans: {sms.fetchone()[0]:,} (each notice once: the re-scan adds none)")
+    return rows
+
+
 def export_child(n):
     """Runs in a child process: export n rows, print seconds and peak RSS."""
     import tempfile
@@ -478,6 +533,7 @@ if __name__ == "__main__":
         only = set(sys.argv[1:])  # e.g. `bench/engines.py hazard_scan`; nothing given: all
         for name, run in (("scan", bench_scan), ("hazard_scan", bench_hazard_scan), ("labor_scan", bench_labor_scan),
                           ("export", bench_export), ("gs_dispatch", bench_gs_dispatch),
-                          ("gs_recovery", bench_gs_recovery), ("si_reconcile", bench_si_reconcile)):
+                          ("gs_recovery", bench_gs_recovery), ("si_reconcile", bench_si_reconcile),
+                          ("ops_scan", bench_ops_scan)):
             if not only or name in only:
                 run()
