@@ -19,15 +19,12 @@ class MonitoringConfig(AppConfig):
         agent.register()
         imports.register()
         registry.section("运维服务管理", 70, "bi-tools")
+        # the node's other pages (access node, resources, applications, performance, upward reports) are tabs
+        # of these pages
         for label, url_name, perm, icon, order in (
                 ("监控总览", "gov:ops_monitoring", "ops_monitoring.view_node", "bi-diagram-3", 50),
-                ("接入节点信息", "gov:ops_monitoring_node", "ops_monitoring.view_node", "bi-hdd-network", 51),
-                ("监控资源", "gov:ops_monitoring_resources", "ops_monitoring.view_resource", "bi-hdd-stack", 52),
-                ("应用监控", "gov:ops_monitoring_apps", "ops_monitoring.view_appmonitor", "bi-activity", 53),
-                ("性能监管", "gov:ops_monitoring_performance", "ops_monitoring.view_sample", "bi-graph-up", 54),
-                ("告警", "gov:ops_monitoring_alarms", "ops_monitoring.view_node", "bi-bell", 55),
-                ("协同工单", "gov:ops_monitoring_orders", "ops_monitoring.view_workorder", "bi-clipboard-check", 56),
-                ("数据上报", "gov:ops_monitoring_reports", "ops_monitoring.view_upwardreport", "bi-cloud-upload", 57)):
+                ("监控告警", "gov:ops_monitoring_alarms", "ops_monitoring.view_node", "bi-bell", 55),
+                ("协同工单", "gov:ops_monitoring_orders", "ops_monitoring.view_workorder", "bi-clipboard-check", 56)):
             registry.add(MenuItem("运维服务管理", label, url_name, perm=perm, icon=icon, order=order))
 
     def load_reference(self):
