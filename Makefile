@@ -53,6 +53,7 @@ test: install
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/run.py --scale $(BENCH_SCALE) $(BENCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/engines.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/probes.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3

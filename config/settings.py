@@ -256,12 +256,14 @@ CELERY_BEAT_SCHEDULE = {
     "gs-exchange-scan": {"task": "gs_exchange.scan", "schedule": 300.0},
     # the O&M node: collect, check applications, summarise and purge samples, report upward when due
     "ops-monitoring-tick": {"task": "ops_monitoring.tick", "schedule": 60.0},
+    # O&M inspections whose checklist is due (daily / weekly / monthly) run their probes
+    "ops-inspections": {"task": "ops_inspections.run_due", "schedule": 600.0},
 }
 # Once a day at 08:00 Beijing time (reminders people should get in office hours); run_scheduler runs
 # them at its first round of each day.
 DAILY_TASKS = ["labor.guarantee_reminders", "si_agree.batch_deduct", "si_pay.reconcile"]
 # Beside the warning scans, every scan round of run_scheduler (Celery beat runs them on their own schedule).
-ROUND_TASKS = ["gs_exchange.scan", "ops_monitoring.tick"]
+ROUND_TASKS = ["gs_exchange.scan", "ops_monitoring.tick", "ops_inspections.run_due"]
 CELERY_BEAT_SCHEDULE.update({f"daily-{name}": {"task": name, "schedule": crontab(hour=8, minute=0)}
                              for name in DAILY_TASKS})
 
