@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from kernel.audit.services import log_operation
-from kernel.exports.documents import docx_response, render_docx
+from kernel.exports.documents import a4_document, docx_response, render_docx, styled_run
 
 from .services import current_due, working_days_left
 
@@ -127,31 +127,12 @@ ROWS = [  # (label, tag, label, tag) or (label, tag) spanning three cells
 
 def build_template(path=TEMPLATE_PATH):
     """Write the docxtpl layout (A4, 仿宋 body, 黑体 title, a bordered four-column form)."""
-    from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.2)
-    section.top_margin = section.bottom_margin = Cm(2.2)
-    normal = doc.styles["Normal"]
-    normal.font.name = "仿宋"
-    normal.font.size = Pt(12)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
-
-    def run(paragraph, text, *, bold=False, size=None, font=None):
-        r = paragraph.add_run(text)
-        r.bold = bold
-        if size:
-            r.font.size = Pt(size)
-        if font:
-            r.font.name = font
-            r._element.rPr.rFonts.set(qn("w:eastAsia"), font)
-        return r
+    doc = a4_document(size=12)
+    run = styled_run
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from kernel.audit.services import log_operation
-from kernel.exports.documents import docx_response, render_docx
+from kernel.exports.documents import a4_document, docx_response, render_docx, styled_run
 
 from .models import ChecklistItem
 
@@ -112,31 +112,12 @@ COLUMNS = [("序号", "n", 1.0), ("类别", "category", 2.2), ("检查项", "ite
 
 def build_template(path=TEMPLATE_PATH):
     """Write the docxtpl layout (A4, 仿宋 body, 黑体 title, bordered tables; one table row per result)."""
-    from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.0)
-    section.top_margin = section.bottom_margin = Cm(2.2)
-    normal = doc.styles["Normal"]
-    normal.font.name = "仿宋"
-    normal.font.size = Pt(11)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
-
-    def run(paragraph, text, *, bold=False, size=None, font=None):
-        r = paragraph.add_run(text)
-        r.bold = bold
-        if size:
-            r.font.size = Pt(size)
-        if font:
-            r.font.name = font
-            r._element.rPr.rFonts.set(qn("w:eastAsia"), font)
-        return r
+    doc = a4_document(side_cm=2.0)
+    run = styled_run
 
     def heading(text):
         p = doc.add_paragraph()

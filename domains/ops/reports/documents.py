@@ -4,6 +4,7 @@ import io
 
 from django.utils import timezone
 
+from kernel.exports.documents import a4_document, styled_run
 from kernel.exports.excel import Sheet, ValueColumn
 
 from .quality import Report
@@ -37,37 +38,19 @@ SLA_HEAD = ("合同编号", "合同名称", "类型/级别", "已结算工单", 
 
 
 def render_docx(report: Report, *, scope_name, contract=None, author="") -> bytes:
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.2)
-    normal = doc.styles["Normal"]
-    normal.font.name = "仿宋"
-    normal.font.size = Pt(11)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
-
+    doc = a4_document()
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(report.title)
-    run.bold = True
-    run.font.size = Pt(18)
-    run.font.name = "黑体"
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
+    styled_run(title, report.title, bold=True, size=18, font="黑体")
     sub = doc.add_paragraph()
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub.add_run(f"统计范围：{scope_name}{f'　合同：{contract}' if contract else '　全部合同'}　"
                 f"统计期间：{report.start:%Y-%m-%d}至{timezone.localtime(report.end).date():%Y-%m-%d}（不含）")
 
     def heading(text):
-        p = doc.add_paragraph()
-        r = p.add_run(text)
-        r.bold = True
-        r.font.size = Pt(13)
+        styled_run(doc.add_paragraph(), text, bold=True, size=13)
 
     def table(head, rows):
         t = doc.add_table(rows=1, cols=len(head))
