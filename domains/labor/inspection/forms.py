@@ -7,21 +7,11 @@ from django.utils import timezone
 from kernel.accounts.models import User
 from kernel.org.forms import restrict_regions
 from kernel.org.models import Organisation, Region
+from kernel.ui.forms import style
 
 from . import services
 from .models import Complaint
 from .reference import LABOUR_VIEW
-
-
-def style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 def apply_errors(form, exc):

@@ -6,20 +6,10 @@ from kernel.files.forms import AttachmentField
 from kernel.org.models import Region
 from kernel.org.scope import region_choices
 from kernel.ui.filters import DateInput
+from kernel.ui.forms import style as _style
 
 from .models import Audience, Notice
 from .services import ATTACHMENT_PURPOSE, EDITABLE
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        elif isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 class NoticeForm(forms.ModelForm):

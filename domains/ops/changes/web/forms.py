@@ -6,6 +6,7 @@ from django import forms
 from domains.ops.contracts.models import MaintainedSystem
 from kernel.accounts.models import Role
 from kernel.org.models import Organisation, Region
+from kernel.ui.forms import style
 
 from ..models import Change, Notice, Problem, RepeatFaultRule
 
@@ -13,11 +14,8 @@ DT = {"type": "datetime-local"}
 
 
 def _style(form):
+    style(form)
     for field in form.fields.values():
-        w = field.widget
-        if isinstance(w, forms.CheckboxSelectMultiple):
-            continue
-        w.attrs.setdefault("class", "form-select" if isinstance(w, (forms.Select, forms.SelectMultiple)) else "form-control")
         if field.required:
             field.error_messages["required"] = f"请填写{field.label}"
 

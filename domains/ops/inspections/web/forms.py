@@ -4,19 +4,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from domains.ops.contracts.models import MaintainedSystem
+from kernel.ui.forms import style
 
 from ..models import Checklist, ChecklistItem, Target
-
-
-def style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 def apply_errors(form, exc):

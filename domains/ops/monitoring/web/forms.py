@@ -2,22 +2,17 @@
 from django import forms
 
 from kernel.accounts.models import User
+from kernel.ui.forms import style
 
 from ..models import AppMonitor, MetricThreshold, Node, Resource, WorkOrder
 
 
 class Styled:
     def style(self):
+        style(self)
         for field in self.fields.values():
-            w = field.widget
-            if isinstance(w, forms.CheckboxInput):
-                w.attrs.setdefault("class", "form-check-input")
-            elif isinstance(w, forms.Select):
-                w.attrs.setdefault("class", "form-select")
-            else:
-                w.attrs.setdefault("class", "form-control")
-            if isinstance(w, forms.Textarea):
-                w.attrs["rows"] = 3
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
 
 
 class NodeForm(Styled, forms.ModelForm):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from kernel.files.forms import AttachmentField
+from kernel.ui.forms import style
 
 from .. import services
 from ..models import FAULT_LEVEL_HELP, Channel, HandlingMode, Kind, TestResult, UpgradeType
@@ -19,17 +20,6 @@ class DateTimeLocal(forms.DateTimeInput):
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-def style(form):
-    for field in form.fields.values():
-        w = field.widget
-        if isinstance(w, (forms.CheckboxInput, forms.RadioSelect)):
-            w.attrs.setdefault("class", "form-check-input")
-        elif isinstance(w, forms.Select):
-            w.attrs.setdefault("class", "form-select")
-        else:
-            w.attrs.setdefault("class", "form-control")
 
 
 def apply_errors(form, exc):

@@ -2,16 +2,9 @@
 from django import forms
 
 from domains.ops.contracts.models import MaintainedSystem
+from kernel.ui.forms import style as _style
 
 from ..models import Question, TrainingPlan, TrainingSession
-
-
-def _style(form):
-    for field in form.fields.values():
-        w = field.widget
-        if isinstance(w, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
-            continue
-        w.attrs.setdefault("class", "form-select" if isinstance(w, (forms.Select, forms.SelectMultiple)) else "form-control")
 
 
 class PlanForm(forms.ModelForm):
