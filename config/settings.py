@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # choice sets whose field names other components use too
+    "ENUM_NAME_OVERRIDES": {
+        "OpsTicketKindEnum": "domains.ops.contracts.models.SlaTerm.Kind",
+        "OpsTicketStatusEnum": "domains.ops.tickets.workflows.STATUS_CHOICES",
+        "OpsTestResultEnum": "domains.ops.tickets.models.TestResult",
+    },
 }
 
 # Background work (SMS sending, scans, interface retries): Celery with a broker when configured,

@@ -1,7 +1,8 @@
 """Demo contracts with the SLA figures of the seeds: the pension system (seed 004: faults of level 1/2/3
 answered within 12/24/48 hours on a 7×24 clock; consultations before 15:00 solved the same working day),
 the labour-inspection platform (seed 000: ≤1 h response, ≤8 h resolution), special equipment (seed 001:
-0.5 h / 3 h) and the SI-fee mobile service (seed 003: 30 min / 2 h). Idempotent.
+0.5 h / 3 h) and the SI-fee mobile service (seed 003: 30 min / 2 h); those three seeds set one limit for every
+fault, so their contracts carry it for levels 1, 2 and 3 alike. Idempotent.
 
 Demo users (password Zw@demo2026), all of the autonomous-region HRSS department that owns the pension system:
 gx_ops (运维服务管理员), gx_ops_eng (运维工程师), gx_ops_clerk (运维服务申请人); nn_ops_clerk is a Nanning
@@ -28,13 +29,13 @@ SYSTEMS = [
       ("fault", 3, D("48"), None, "always", None), ("consultation", None, None, None, "office", datetime.time(15))]),
     ("labor_platform", "劳动保障监察欠薪预警平台", "hrss", [["应用服务器", 4], ["数据库实例", 1]],
      "GXZC2021-000", "广西某软件股份有限公司", "", "seed 000 售后服务承诺",
-     [("fault", 1, D("1"), D("8"), "always", None)]),
+     [("fault", level, D("1"), D("8"), "always", None) for level in (1, 2, 3)]),
     ("se_platform", "特种设备安全监管平台", "market", [["应用服务器", 6], ["数据库实例", 2]],
      "GXZC2021-001", "广西某数字科技有限公司", "", "seed 001 售后服务承诺",
-     [("fault", 1, D("0.5"), D("3"), "always", None)]),
+     [("fault", level, D("0.5"), D("3"), "always", None) for level in (1, 2, 3)]),
     ("si_fee_mobile", "微信12366社保费“掌上办”", "tax", [["应用服务器", 4]],
      "GXYZ-G3-2021-000109", "众企数字科技（广东）有限公司", "工作日5×8小时驻场", "seed 003 售后服务承诺（30分钟响应、2小时解决）",
-     [("fault", 1, D("0.5"), D("2"), "always", None)]),
+     [("fault", level, D("0.5"), D("2"), "always", None) for level in (1, 2, 3)]),
 ]
 
 

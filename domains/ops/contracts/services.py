@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kernel.calendar.services import Pause, deadline, due_by_cutoff, schedule  # noqa: F401 (Pause: for callers)
+from kernel.calendar.services import Pause, deadline, due_by_cutoff, schedule, working_seconds_between  # noqa: F401 (Pause: for callers)
 
 from .models import SlaTerm
 
@@ -50,10 +50,10 @@ def deadlines(term, raised_at, pauses=()) -> Deadlines:
     if term.resolution_hours is not None:
         resolution = deadline(raised_at, float(term.resolution_hours) * 3600, sched, pauses)
     if term.cutoff is not None:
-        day = due_by_cutoff(raised_at, term.cutoff)
-        resolution = _end_of_service_day(day, sched)
-        if any(p.end is None for p in pauses):
-            resolution = None
+        # the end of that working day's service hours; time spent waiting on the requester moves it on by the
+        # clock time the pauses took (the clock time from raising to that end is the ticket's budget)
+        end = _end_of_service_day(due_by_cutoff(raised_at, term.cutoff), sched)
+        resolution = deadline(raised_at, working_seconds_between(raised_at, end, sched), sched, pauses)
     return Deadlines(response, resolution)
 
 

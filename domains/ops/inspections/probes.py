@@ -45,7 +45,7 @@ class TargetSpec:
     port: int = 5432
     dbname: str = ""
     user: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     lock_wait_seconds: int = 30
     tablespace_capacity: dict = field(default_factory=dict)
     url: str = ""
@@ -99,7 +99,8 @@ def http_check(url: str, timeout: float) -> dict:
     try:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT}, method="GET")
         with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
+            # the status line and headers are the answer: the body is not read, so a server dripping bytes
+            # cannot hold the probe past its timeout
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
@@ -249,8 +250,8 @@ def probe_all(specs, workers: int = MAX_WORKERS) -> dict[int, Outcome]:
         return {}
     jobs = {}  # future -> (spec, url or None)
     started = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, sum(
-        1 + len(s.backends) if s.kind == "http" else 1 for s in specs))), thread_name_prefix="ops-probe")
+    size = max(1, min(workers, sum(1 + len(s.backends) if s.kind == "http" else 1 for s in specs)))
+    pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="ops-probe")
     try:
         for spec in specs:
             if spec.kind == "http":
@@ -260,7 +261,9 @@ def probe_all(specs, workers: int = MAX_WORKERS) -> dict[int, Outcome]:
                 jobs[pool.submit(probe_postgres, spec)] = (spec, None)
             elif spec.kind == "disk":
                 jobs[pool.submit(probe_disk, spec)] = (spec, None)
-        limit = max(s.timeout for s in specs) * 2 + 5
+        # jobs queue behind the pool: each wave of `size` jobs may take up to twice the slowest timeout
+        waves = -(-len(jobs) // size)
+        limit = waves * max(s.timeout for s in specs) * 2 + 5
         done, _ = wait(jobs, timeout=limit)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -9,13 +9,13 @@ Alarms        scan_alarms (the two rules of alerts.py)
 Work orders   create_work_order, dispatch, accept, return_order, complete, evaluate, cancel
 Reporting     build_payload, report, deliver, retry_due, replay, report_due (to the city node, SM2-sealed)"""
 import datetime
+import logging
 import os
 import shutil
 import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 
+from domains.ops.inspections.probes import http_check
 from integrations.city_node import sm
 from integrations.city_node.client import CityNodeClient, CityNodeError
 from integrations.city_node.envelope import KINDS, seal, validate_payload
@@ -31,6 +32,8 @@ from kernel.workflow.engine import TransitionError
 
 from .models import METRICS, AppMonitor, MetricState, Node, Resource, Sample, Summary, SummaryCursor, UpwardReport, WorkOrder
 from .workflows import WORK_ORDER
+
+logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = [60, 300, 900, 3600, 3 * 3600]
 MAX_ATTEMPTS = 6
@@ -201,29 +204,13 @@ def collect_due(now=None) -> int:
 
 # -- application monitoring -------------------------------------------------------------------------------------
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 3xx answer is an answer: the application is up
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def probe(url, timeout=HTTP_TIMEOUT):
-    """(http status or None, latency ms, error text) of one GET."""
+    """(http status or None, latency ms, error text) of one GET, by the inspections' HTTP prober (no proxy, no
+    redirect followed, the body not read, a failure as text such as 连接被拒绝 / 连接超时)."""
     started = time.monotonic()
-    try:
-        req = urllib.request.Request(url, headers={"User-Agent": "zhengwu-ops-monitor/1.0"}, method="GET")
-        with _opener.open(req, timeout=timeout) as resp:
-            resp.read(65536)
-            status = resp.status
-        error = ""
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, int((time.monotonic() - started) * 1000), str(reason)[:300] or exc.__class__.__name__
-    return status, int((time.monotonic() - started) * 1000), error
+    check = http_check(url, timeout)
+    latency = int(check["ms"]) if check["ms"] is not None else int((time.monotonic() - started) * 1000)
+    return check["status"], latency, check["error"]
 
 
 def classify(status, latency_ms, slow_ms):
@@ -234,8 +221,13 @@ def classify(status, latency_ms, slow_ms):
 
 def check_app(monitor, now=None, timeout=HTTP_TIMEOUT):
     """Request the application once and store its state (and the latency as its resource's sample)."""
+    return store_check(monitor, probe(monitor.url, timeout), now)
+
+
+def store_check(monitor, result, now=None):
+    """Store one request's (status, latency, error) as the application's state."""
     now = now or timezone.now()
-    status, latency, error = probe(monitor.url, timeout)
+    status, latency, error = result
     state = classify(status, latency, monitor.effective_slow_ms())
     AppMonitor.all_objects.filter(pk=monitor.pk).update(
         last_status=state, last_http_status=status, last_latency_ms=latency, last_checked_at=now,
@@ -251,8 +243,14 @@ def check_apps(queryset=None, now=None, timeout=HTTP_TIMEOUT) -> dict:
     monitors = list((queryset if queryset is not None else AppMonitor.objects.all())
                     .filter(enabled=True).select_related("node", "resource"))
     counts = {s: 0 for s in AppMonitor.State.values}
-    for m in monitors:
-        counts[check_app(m, now, timeout).last_status] += 1
+    if not monitors:
+        return counts
+    # the requests run side by side (an unreachable application waits out its timeout without holding up the
+    # others); the results are stored here, in this thread
+    with ThreadPoolExecutor(max_workers=min(16, len(monitors)), thread_name_prefix="ops-app-check") as pool:
+        results = list(pool.map(lambda m: probe(m.url, timeout), monitors))
+    for m, result in zip(monitors, results, strict=True):
+        counts[store_check(m, result, now).last_status] += 1
     return counts
 
 
@@ -432,7 +430,9 @@ def _alarm_items(node, since):
 
 def build_payload(node, kind, since=None) -> dict:
     """{"items": [...]} of one kind of information (the six blocks of seed 002 §2.5; resources carry their
-    sub-resources), as PROTOCOL.md specifies."""
+    sub-resources), as PROTOCOL.md specifies. generated_at is taken first: a change made while the payload is
+    being built falls after it, so the next incremental report (since this generated_at) carries it."""
+    generated_at = _iso(timezone.now())
     if kind == "node":
         items = [{"node_code": node.code, "unit_name": node.unit_name, "responsible_person": node.responsible_person,
                   "responsible_contact": node.responsible_contact, "duty_phone": node.duty_phone,
@@ -464,7 +464,7 @@ def build_payload(node, kind, since=None) -> dict:
                   "star_rating": o.star_rating, "evaluation": o.evaluation} for o in orders]
     else:
         raise ValidationError({"kind": f"报文类型“{kind}”无效"})
-    return {"node_code": node.code, "kind": kind, "generated_at": _iso(timezone.now()), "items": items}
+    return {"node_code": node.code, "kind": kind, "generated_at": generated_at, "items": items}
 
 
 def _since(node, kind):
@@ -472,8 +472,10 @@ def _since(node, kind):
     if kind not in ("alarms", "work_orders"):
         return None
     last = (UpwardReport.objects.filter(node=node, kind=kind, status=UpwardReport.Status.SENT)
-            .order_by("-created_at").values_list("created_at", flat=True).first())
-    return last
+            .order_by("-created_at").values_list("payload", flat=True).first())
+    if not last or not last.get("generated_at"):
+        return None
+    return datetime.datetime.fromisoformat(last["generated_at"])
 
 
 def _ready(node):
@@ -579,7 +581,11 @@ def report_due(now=None) -> int:
             last = (UpwardReport.objects.filter(node=node, kind=kind).order_by("-created_at")
                     .values_list("created_at", flat=True).first())
             if last is None or (now - last).total_seconds() >= node.report_interval * 60:
-                report(node, kind, None, UpwardReport.Trigger.SCHEDULED)
+                try:
+                    report(node, kind, None, UpwardReport.Trigger.SCHEDULED)
+                except ValidationError as exc:  # this node is not ready (keys) or its data breaks the protocol
+                    logger.warning("ops node %s: scheduled %s report not sent: %s", node.code, kind, exc.messages)
+                    continue
                 made += 1
     return made
 
@@ -587,5 +593,13 @@ def report_due(now=None) -> int:
 def tick(now=None) -> dict:
     """One round of the node's periodic work (run_monitoring, or the Celery task ops_monitoring.tick)."""
     now = now or timezone.now()
-    return {"collected": collect_due(now), "apps": check_apps(now=now), "alarms": scan_alarms(now),
-            "retried": retry_due(now), "reported": report_due(now), "purged": purge(now)}
+    out = {}
+    # each part on its own: a failure of one (say, reporting) must not stop the others (the purge above all)
+    for name, part in (("collected", collect_due), ("apps", lambda n: check_apps(now=n)), ("alarms", scan_alarms),
+                       ("retried", retry_due), ("reported", report_due), ("purged", purge)):
+        try:
+            out[name] = part(now)
+        except Exception:
+            logger.exception("ops monitoring tick: %s failed", name)
+            out[name] = "failed"
+    return out

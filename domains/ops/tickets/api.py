@@ -171,7 +171,7 @@ class TicketWriteSerializer(serializers.Serializer):
             raise PermissionDenied(str(exc)) from None
 
 
-class TransitionSerializer(serializers.Serializer):
+class TicketTransitionSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(
         label="操作", choices=[(t.name, t.label) for t in TICKET.transitions],
         error_messages={"required": "请填写要办理的操作", "invalid_choice": "没有名为“{input}”的操作"},
@@ -280,11 +280,11 @@ class TicketViewSet(ScopedModelViewSet):
             raise PermissionDenied(str(exc)) from None
 
     @extend_schema(summary="办理流程操作（受理、派单、开始处理、待用户反馈、恢复、解决、确认关闭、重新打开、撤销）",
-                   request=TransitionSerializer, responses={200: TicketDetailSerializer, 400: REFUSED})
+                   request=TicketTransitionSerializer, responses={200: TicketDetailSerializer, 400: REFUSED})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         ticket = self.get_object()
-        serializer = TransitionSerializer(data=request.data)
+        serializer = TicketTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         self._run(lambda: run_transition(ticket, request.user, d["transition"], (d.get("comment") or "").strip(),

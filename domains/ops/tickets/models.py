@@ -20,7 +20,7 @@ from domains.ops.contracts.models import SlaTerm
 from kernel.core.models import BusinessModel
 from kernel.workflow.engine import WorkflowModel
 
-from .workflows import OPEN_STATES, TICKET
+from .workflows import OPEN_STATES, STATUS_CHOICES, TICKET
 
 Kind = SlaTerm.Kind
 
@@ -85,7 +85,7 @@ class Ticket(WorkflowModel, BusinessModel):
     requester_name = models.CharField("提出人", max_length=50)
     contact_phone = models.CharField("联系电话", max_length=20)
     raised_at = models.DateTimeField("提出时间", default=timezone.now)
-    status = models.CharField("状态", max_length=12, default="new", choices=TICKET.choices())
+    status = models.CharField("状态", max_length=12, default="new", choices=STATUS_CHOICES)
     handling_mode = models.CharField("处理方式", max_length=10, choices=HandlingMode.choices, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理工程师", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")

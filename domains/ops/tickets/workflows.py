@@ -202,3 +202,4 @@ TICKET = Workflow("ops_ticket", states=[
     Transition("cancel", "撤销", ["new"], "cancelled", guards=[_may_cancel], requires=["comment"],
                prepare=[_stop_clocks], style="outline-secondary"),
 ])
+STATUS_CHOICES = TICKET.choices()  # the status column's choices (and the API schema's OpsTicketStatusEnum)

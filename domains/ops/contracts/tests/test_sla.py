@@ -42,6 +42,16 @@ def test_level_one_fault_runs_round_the_clock_over_the_weekend(contract):
     assert d.resolution is None
 
 
+
+def test_consultation_deadline_moves_by_the_time_waiting_on_the_requester(contract):
+    t = term(contract, kind="consultation", level=None, sched="office", cutoff=datetime.time(15))
+    raised = at(2026, 11, 25, 10)  # Wednesday 10:00: due 17:30 the same day
+    assert timezone.localtime(services.deadlines(t, raised).resolution) == at(2026, 11, 25, 17, 30)
+    # waiting 11:00-16:00 takes 2.5 h of office time (11:00-12:00, 14:30-16:00): due Thursday 10:30
+    waited = [services.Pause(at(2026, 11, 25, 11), at(2026, 11, 25, 16))]
+    assert timezone.localtime(services.deadlines(t, raised, waited).resolution) == at(2026, 11, 26, 10, 30)
+    assert services.deadlines(t, raised, [services.Pause(at(2026, 11, 25, 11))]).resolution is None  # still waiting
+
 def test_office_hours_clock_skips_the_weekend(contract):
     t = term(contract, level=2, response=Decimal("2"), resolution=Decimal("8"), sched="office")
     d = services.deadlines(t, at(2026, 11, 27, 16, 30))  # Friday 16:30: one hour left that day
@@ -110,5 +120,10 @@ def test_demo_contracts_carry_the_seeds_figures():
     assert [(t.level, t.response_hours) for t in pension.terms.filter(kind="fault").order_by("level")] == [
         (1, Decimal("12.00")), (2, Decimal("24.00")), (3, Decimal("48.00"))]
     assert pension.terms.get(kind="consultation").cutoff == datetime.time(15)
-    si = ServiceContract.objects.get(system__code="si_fee_mobile").terms.get()
-    assert (si.response_hours, si.resolution_hours) == (Decimal("0.50"), Decimal("2.00"))
+    si = ServiceContract.objects.get(system__code="si_fee_mobile").terms.order_by("level")
+    assert [(t.level, t.response_hours, t.resolution_hours) for t in si] == [
+        (level, Decimal("0.50"), Decimal("2.00")) for level in (1, 2, 3)]
+    labour = ServiceContract.objects.get(system__code="labor_platform").terms.get(level=2)
+    assert (labour.response_hours, labour.resolution_hours) == (Decimal("1.00"), Decimal("8.00"))
+    se = ServiceContract.objects.get(system__code="se_platform").terms.get(level=3)
+    assert (se.response_hours, se.resolution_hours) == (Decimal("0.50"), Decimal("3.00"))

@@ -94,14 +94,17 @@ def test_weekly_data_processing_completion_target_is_90_percent(world):
 
 
 def test_on_time_code_change_target_is_85_percent(world):
-    for i in range(20):  # planned for the 15th: 17 released by then, 3 late
+    due = at(16, 0)  # the end of the agreed release date, 15 October
+    for i in range(20):  # 17 released by then, 3 late
         released = at(15, 9) if i < 17 else at(16, 9)
-        make(world, kind="upgrade", raised=at(1), planned_release_on=datetime.date(2026, 10, 15), released_at=released,
-             resolved_at=released)
+        make(world, kind="upgrade", raised=at(1), planned_release_on=datetime.date(2026, 10, 15), resolution_due=due,
+             released_at=released, resolved_at=released)
     f = report(world).figure("on_time_change")
     assert (f.numerator, f.denominator, f.rate, f.met, f.target_text) == (17, 20, 85.0, True, "≥85%")
-    # without a planned date the resolution deadline's day counts; an unreleased one past its day is late
+    # one not released by its deadline counts as late; one due next month does not count here
     make(world, kind="upgrade", raised=at(1), resolution_due=at(20), status="in_progress")
+    make(world, kind="upgrade", raised=at(1), resolution_due=datetime.datetime(2026, 11, 2, tzinfo=TZ),
+         status="in_progress")
     f = report(world).figure("on_time_change")
     assert (f.numerator, f.denominator, f.met) == (17, 21, False)
 
@@ -111,9 +114,19 @@ def test_data_error_rate_at_most_2_percent(world):
         make(world, kind="data", raised=at(2), resolved_at=at(3), reopen_count=1 if i == 0 else 0)
     f = report(world).figure("data_error")
     assert (f.numerator, f.denominator, f.rate, f.met, f.target_text) == (1, 50, 2.0, True, "≤2%")
-    make(world, kind="data", raised=at(2), resolved_at=at(3), reopen_count=2)
+    # reopened and being handled again (its resolved_at cleared): still an error of the month
+    make(world, kind="data", raised=at(2), resolved_at=None, reopen_count=1, status="in_progress")
     f = report(world).figure("data_error")
     assert (f.numerator, f.denominator, f.met) == (2, 51, False)
+    make(world, kind="data", raised=at(2), status="in_progress")  # never resolved yet: not counted
+    assert report(world).figure("data_error").denominator == 51
+
+
+def test_cancelled_tickets_count_nowhere(world):
+    responded(world, True)
+    make(world, raised=at(6), status="cancelled", response_due=at(7), resolution_due=at(8))  # past due, cancelled
+    r = report(world)
+    assert r.figure("response").denominator == 1 and r.sla_total == (1, 1, 100.0) and r.counts["raised"] == 1
 
 
 def test_delivery_error_rate_at_most_10_percent(world):
