@@ -7,7 +7,7 @@ ops_mon_app_state  an application monitor that is down (red) or slower than its 
                    state occurs" of seed 002.
 The levels' thresholds live in the threshold table (and the node's slow threshold), not in the rule's levels;
 the rule's levels only name and order the colours. New alarms go to the node's engineers (in-app and SMS)."""
-from django.db.models import Case, CharField, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Concat
 
 from kernel.alerts.registry import RuleDefinition, register
@@ -55,6 +55,20 @@ def _notify_engineers(rule, raised):
         notify_many(notices)
 
 
+
+class OneDecimal(Func):
+    """A float as text with one decimal, the same on every database ("85.0"; a plain cast writes "85" on
+    PostgreSQL and "85.0" on SQLite)."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="printf('%%.1f', %(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection,
+                              template="CAST(ROUND(CAST(%(expressions)s AS numeric), 1) AS varchar)", **extra)
+
 @register
 class ThresholdAlarm(RuleDefinition):
     code = THRESHOLD
@@ -79,7 +93,7 @@ class ThresholdAlarm(RuleDefinition):
             alert_org=F("resource__node__organisation_id"),
             alert_repr=Concat(F("resource__number"), Value(" "), F("resource__name"), Value("·"), label,
                               output_field=CharField()),
-            alert_value=Cast("value", CharField()))
+            alert_value=OneDecimal("value"))
 
     def on_scan(self, rule, raised, changed):
         _notify_engineers(rule, raised)

@@ -30,9 +30,9 @@ def test_demo_node_of_xingning_with_six_types_alarms_orders_and_reports():
         "network", "firewall", "load_balancer", "database", "middleware", "business_system"}
     assert Resource.objects.filter(parent__isnull=False).count() == 4
     # database connections 460 reach the orange threshold 450; firewall CPU 93% reaches orange 90%
-    alarms = {w.subject_repr: (w.level, float(w.value)) for w in Warning.objects.filter(rule__code=THRESHOLD)}
-    assert alarms == {"XN-DB-01 政务服务数据库·连接数": ("orange", 460),
-                      "XN-FW-01 互联网出口防火墙·CPU使用率": ("orange", 93)}
+    alarms = {w.subject_repr: (w.level, w.value) for w in Warning.objects.filter(rule__code=THRESHOLD)}
+    assert alarms == {"XN-DB-01 政务服务数据库·连接数": ("orange", "460.0"),
+                      "XN-FW-01 互联网出口防火墙·CPU使用率": ("orange", "93.0")}
     assert sorted(WorkOrder.objects.values_list("status", flat=True)) == ["evaluated", "new", "processing"]
     assert WorkOrder.objects.get(status="evaluated").star_rating == 5
     assert set(Summary.objects.values_list("period", flat=True)) == {"week", "month", "quarter"}
