@@ -126,6 +126,18 @@ def cached_count(queryset, timeout=RESULT_SECONDS) -> int:
     return versioned(f"count:{digest}", tables_in_sql(sql), queryset.count, timeout)
 
 
+def cached_figures(name, queryset, compute, *, bucket="", timeout=RESULT_SECONDS):
+    """compute(queryset) (say, a few counts by one aggregate), cached until a table the queryset reads is
+    written; `bucket` splits the cache further for figures that move with the clock (e.g. the current minute
+    for "due within the hour"). Many clients opening the same page share one computation."""
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return compute(queryset)
+    digest = hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()[:32]
+    return versioned(f"figures:{name}:{digest}:{bucket}", tables_in_sql(sql), lambda: compute(queryset), timeout)
+
+
 # SQLite writes m2m rows as INSERT OR IGNORE INTO; REPLACE INTO for completeness.
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?',
                     re.IGNORECASE)

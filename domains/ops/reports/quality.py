@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from domains.ops.tickets.models import Kind, Ticket
+from domains.ops.tickets.sla import attention_counts
 from domains.ops.tickets.workflows import OPEN_STATES, TICKET
 from kernel.org.scope import restrict
 
@@ -285,12 +286,7 @@ def status_counts(user, contract=None):
 
 
 def clock_counts(user, now=None):
-    """Open tickets near their deadline (warning time passed) and past it, for the dashboard."""
-    now = now or timezone.now()
-    qs = tickets_for(user)
-    near = (Q(responded_at__isnull=True, response_warn_at__lte=now, response_due__gt=now)
-            | Q(resolved_at__isnull=True, resolution_warn_at__lte=now, resolution_due__gt=now))
-    past = Q(responded_at__isnull=True, response_due__lte=now) | Q(resolved_at__isnull=True, resolution_due__lte=now)
-    open_q = Q(status__in=OPEN_STATES)
-    return qs.aggregate(near=Count("pk", filter=open_q & near & ~past), past=Count("pk", filter=open_q & past))
-
+    """Open tickets near their deadline (warning moment passed) and past it, for the dashboard: the ticket list's
+    own counts (domains.ops.tickets.sla.attention_counts)."""
+    counts = attention_counts(tickets_for(user), now)
+    return {"near": counts["near"], "past": counts["overdue"]}

@@ -32,7 +32,7 @@ from kernel.workflow.engine import TransitionError, history
 
 from . import services, sla
 from .models import Channel, HandlingMode, Kind, TestResult, Ticket, UpgradeType
-from .web.views import near_q, overdue_q
+from .sla import near_q, overdue_q
 from .workflows import TICKET
 
 

@@ -19,10 +19,14 @@ schedule and pauses as the deadline. They are stored next to the deadlines so th
 SQL query; a change of the threshold recomputes them for the tickets whose clock runs (alerts.py)."""
 import datetime
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from domains.ops.contracts import services as contracts
 from kernel.calendar.services import Pause, deadline, elapsed, schedule, working_seconds_between
+from kernel.core.cache import cached_figures
+
+from .workflows import CLOCK_STATES
 
 DEFAULT_WARN_PERCENT = 80
 RESPONSE_RULE, RESOLUTION_RULE = "ops_ticket_response_sla", "ops_ticket_resolution_sla"
@@ -227,3 +231,31 @@ def clocks(ticket, now=None):
     return {"response": response, "resolution": resolution, "pauses": pauses, "paused": paused,
             "paused_text": human(paused_seconds) if paused_seconds else "无", "paused_seconds": int(paused_seconds),
             "schedule": sched.name, "term": ticket.sla_term}
+
+
+# -- the clocks' states in queries (list filters, the list's and the dashboard's counts) ---------------------
+def overdue_q(now):
+    """A running clock past its deadline."""
+    return Q(status__in=CLOCK_STATES) & (Q(responded_at__isnull=True, response_due__lte=now)
+                                         | Q(resolved_at__isnull=True, resolution_due__lte=now))
+
+
+def near_q(now):
+    """A running clock past its warning moment (the rule's share of the limit), not yet at its deadline."""
+    near = (Q(responded_at__isnull=True, response_warn_at__lte=now, response_due__gt=now)
+            | Q(resolved_at__isnull=True, resolution_warn_at__lte=now, resolution_due__gt=now))
+    return Q(status__in=CLOCK_STATES) & near
+
+
+def attention_counts(queryset, now=None):
+    """{"near": n, "overdue": n} of a (scoped) ticket queryset, as of the current minute: one aggregate over the
+    tickets whose clock runs, shared by every request of the same scope within the minute and recomputed when a
+    ticket is written."""
+    minute = (now or timezone.now()).replace(second=0, microsecond=0)
+
+    def compute(qs):
+        return qs.aggregate(near=Count("pk", filter=near_q(minute) & ~overdue_q(minute)),
+                            overdue=Count("pk", filter=overdue_q(minute)))
+
+    return cached_figures("ops_ticket_attention", queryset.filter(status__in=CLOCK_STATES), compute,
+                          bucket=f"{minute:%Y%m%d%H%M}")

@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from kernel.core.bulk import bulk_insert
-from kernel.core.cache import cached_count
+from kernel.core.cache import cached_count, cached_figures
 from kernel.core.testing import make_enterprise, make_role, make_staff
 from kernel.org.models import Organisation, Region
 from kernel.org.scope import subtree_ids
@@ -31,6 +31,21 @@ class TestCountCache:
                                                 region=Region.objects.get(code="450103"),
                                                 uscc=make_uscc("91", "450103", 555))])  # COPY / bulk_create
         assert cached_count(self.qs()) == 1
+
+    def test_figures_are_shared_per_bucket_until_a_write(self, django_assert_num_queries):
+        make_enterprise("450103")
+        calls = []
+
+        def figures(qs):
+            calls.append(1)
+            return {"n": qs.count()}
+
+        assert cached_figures("t", self.qs(), figures, bucket="1200") == {"n": 1}
+        with django_assert_num_queries(0):
+            assert cached_figures("t", self.qs(), figures, bucket="1200") == {"n": 1}
+        assert cached_figures("t", self.qs(), figures, bucket="1201") == {"n": 1} and len(calls) == 2
+        make_enterprise("450103")
+        assert cached_figures("t", self.qs(), figures, bucket="1201") == {"n": 2} and len(calls) == 3
 
     def test_a_joined_table_change_refreshes_the_count(self):
         make_enterprise("450103")

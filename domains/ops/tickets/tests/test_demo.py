@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from domains.ops.tickets import demo, demo_volume
 from domains.ops.tickets.models import Ticket, TicketPause
-from domains.ops.tickets.sla import RESOLUTION_RULE, RESPONSE_RULE
-from domains.ops.tickets.web.views import near_q, overdue_q
+from domains.ops.tickets.sla import RESOLUTION_RULE, RESPONSE_RULE, near_q, overdue_q
 from kernel.alerts.models import Warning
 
 pytestmark = pytest.mark.django_db

@@ -54,17 +54,6 @@ SLA_BADGES = {"overdue": ("danger", "已超时"), "near": ("warning", "即将超
               "breached": ("danger", "曾超时"), "ok": ("success", "正常")}
 
 
-def overdue_q(now):
-    return Q(status__in=CLOCK_STATES) & (Q(responded_at__isnull=True, response_due__lte=now)
-                                         | Q(resolved_at__isnull=True, resolution_due__lte=now))
-
-
-def near_q(now):
-    near = (Q(responded_at__isnull=True, response_warn_at__lte=now, response_due__gt=now)
-            | Q(resolved_at__isnull=True, resolution_warn_at__lte=now, resolution_due__gt=now))
-    return Q(status__in=CLOCK_STATES) & near
-
-
 class SlaColumn(Column):
     def __init__(self):
         super().__init__("sla", "时限状态", sortable=False, width=10)
@@ -153,11 +142,11 @@ class TicketFilter(StyledFilterSet):
     def by_sla(self, qs, name, value):
         now = timezone.now()
         if value == "overdue":
-            return qs.filter(overdue_q(now))
+            return qs.filter(sla.overdue_q(now))
         if value == "near":
-            return qs.filter(near_q(now)).exclude(overdue_q(now))
+            return qs.filter(sla.near_q(now)).exclude(sla.overdue_q(now))
         if value == "attention":
-            return qs.filter(overdue_q(now) | near_q(now))
+            return qs.filter(sla.overdue_q(now) | sla.near_q(now))
         return qs.filter(Q(response_breached=True) | Q(resolution_breached=True))
 
 
@@ -182,10 +171,7 @@ class TicketListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        now = timezone.now()
-        base = self.base_queryset()
-        ctx["attention"] = {"near": base.filter(near_q(now)).exclude(overdue_q(now)).count(),
-                            "overdue": base.filter(overdue_q(now)).count()}
+        ctx["attention"] = sla.attention_counts(self.base_queryset())
         return ctx
 
 
