@@ -1,7 +1,8 @@
 """Alarms of the O&M node (告警) on the alert engine: one open warning per subject and rule, one SQL scan each.
 
 ops_mon_threshold  a resource's metric at or above a threshold (MetricThreshold rows: per category and metric,
-                   a category's own row winning over the all-category row; yellow / orange / red). The subject is
+                   a node's own rows winning over the platform's defaults, then a category's own row over the
+                   all-category row; yellow / orange / red). The subject is
                    the metric's current value (MetricState), so a resource has at most one open alarm per metric.
 ops_mon_app_state  an application monitor that is down (red) or slower than its threshold (yellow): "a specified
                    state occurs" of seed 002.
@@ -22,8 +23,10 @@ def _threshold(column):
     from .models import MetricThreshold
 
     best = (MetricThreshold.objects.filter(metric=OuterRef("metric"))
+            .filter(Q(node=OuterRef("resource__node")) | Q(node__isnull=True))
             .filter(Q(category=OuterRef("resource__category")) | Q(category=""))
-            .order_by("-category"))  # the category's own row ("" sorts last)
+            # the node's own rows before the platform's defaults, then the category's own row ("" sorts last)
+            .order_by(F("node").asc(nulls_last=True), "-category"))
     return Subquery(best.values(column)[:1])
 
 

@@ -155,10 +155,13 @@ class Resource(BusinessModel):
 
 class MetricThreshold(models.Model):
     """Alarm thresholds of a metric, per resource category (empty: every category; a category's own row wins),
-    as data: a value at or above a level's threshold raises that level."""
+    as data: a value at or above a level's threshold raises that level. A row without a node is the platform's
+    default; a node's own rows (set by its O&M manager) win over the defaults for that node's resources."""
 
     audit_enabled = True
 
+    node = models.ForeignKey("Node", verbose_name="运维节点", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="thresholds", help_text="留空为平台默认阈值")
     category = models.CharField("资源类别", max_length=20, choices=CATEGORY_CHOICES, blank=True,
                                 help_text="留空表示适用于所有类别")
     metric = models.CharField("指标", max_length=30, choices=METRIC_CHOICES)
@@ -170,7 +173,11 @@ class MetricThreshold(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "告警阈值"
         ordering = ["metric", "category"]
-        constraints = [models.UniqueConstraint(fields=["category", "metric"], name="ops_mon_threshold_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "metric"], condition=models.Q(node__isnull=True),
+                                    name="ops_mon_threshold_once"),
+            models.UniqueConstraint(fields=["node", "category", "metric"], condition=models.Q(node__isnull=False),
+                                    name="ops_mon_threshold_once_per_node")]
 
     def __str__(self):
         return f"{self.get_category_display() or '所有类别'}·{self.get_metric_display()}"
@@ -188,6 +195,9 @@ class MetricThreshold(models.Model):
         for name, value in values:
             if lowest is not None and value < lowest or highest is not None and value > highest:
                 raise ValidationError({name: f"阈值应在{lowest}至{highest}之间"})
+        same = MetricThreshold.objects.filter(node=self.node_id, category=self.category, metric=self.metric)
+        if self.metric and same.exclude(pk=self.pk).exists():
+            raise ValidationError({"metric": "该资源类别的此项指标已设置阈值，请修改原有设置"})
 
 
 

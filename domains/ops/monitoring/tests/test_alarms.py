@@ -70,6 +70,20 @@ def test_a_category_threshold_wins_over_the_general_one(node):
     assert not Warning.objects.filter(status="generated").exists()
 
 
+
+def test_a_nodes_own_threshold_wins_for_its_resources_only(node):
+    from .support import make_node
+
+    other = make_node(region="450103", code="QX450103YW01")
+    mine, theirs = resource(node, "XN-DB-01", "database"), resource(other, "QX-DB-01", "database")
+    MetricThreshold.objects.create(node=node, category="", metric="cpu_percent", yellow=50, orange=None, red=60)
+    services.record_samples(mine, {"cpu_percent": 65})
+    services.record_samples(theirs, {"cpu_percent": 65})  # the platform default (yellow 80) still rules here
+    scan()
+    assert list(Warning.objects.values_list("subject_repr", "level")) == [("XN-DB-01 XN-DB-01·CPU使用率", "red")]
+    with pytest.raises(Exception):  # noqa: B017 - one row per node, category and metric
+        MetricThreshold(node=node, category="", metric="cpu_percent", yellow=40).full_clean()
+
 def test_threshold_values_are_validated_in_chinese():
     from django.core.exceptions import ValidationError
 

@@ -78,7 +78,26 @@ def test_threshold_form_refuses_bad_values(client, node, manager):
     response = client.post("/gov/ops/monitoring/thresholds/new/", {"category": "firewall", "metric": "cpu_percent",
                                                                    "yellow": "70", "red": "90", "enabled": "on"})
     assert response.status_code == 302
-    assert MetricThreshold.objects.get(category="firewall").red == 90
+    own = MetricThreshold.objects.get(category="firewall")
+    assert own.red == 90 and own.node == node  # the manager's node's own threshold, not the platform's
+    default = MetricThreshold.objects.get(node=None, category="", metric="cpu_percent")
+    assert client.get(f"/gov/ops/monitoring/thresholds/{default.pk}/").status_code == 404  # defaults: the admin's
+    response = client.post("/gov/ops/monitoring/thresholds/new/", {"category": "firewall", "metric": "cpu_percent",
+                                                                   "yellow": "60", "enabled": "on"})
+    assert response.status_code == 400 and "该资源类别的此项指标已设置阈值" in response.content.decode()
+
+
+def test_another_nodes_manager_cannot_see_or_edit_this_nodes_thresholds(client, node, manager):
+    from .support import make_node
+
+    other = make_node(region="450103", code="QX450103YW01")
+    theirs = MetricThreshold.objects.create(node=other, category="firewall", metric="cpu_percent", yellow=10)
+    client.force_login(manager)
+    assert client.get(f"/gov/ops/monitoring/thresholds/{theirs.pk}/").status_code == 404
+    assert "QX" not in client.get("/gov/ops/monitoring/thresholds/").content.decode()
+    assert client.post(f"/gov/ops/monitoring/thresholds/{theirs.pk}/", {"category": "firewall", "metric": "cpu_percent",
+                                                                        "yellow": "99"}).status_code == 404
+    assert MetricThreshold.objects.get(pk=theirs.pk).yellow == 10
 
 
 def test_other_counties_see_nothing_and_the_unpermitted_are_refused(client, node, other_county_user):

@@ -9,6 +9,7 @@ import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -444,7 +445,7 @@ class PerformanceView(NodeMixin, EntranceMixin, TemplateView):
         return redirect(BASE + f"performance/?resource={node.local_resource_id}")
 
 
-class ThresholdList(EntranceMixin, TemplateView):
+class ThresholdList(NodeMixin, EntranceMixin, TemplateView):
     template_name = "ops_monitoring/thresholds.html"
     permission_required = P + "view_metricthreshold"
     title = "告警阈值"
@@ -452,7 +453,9 @@ class ThresholdList(EntranceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = list(MetricThreshold.objects.all())
+        node = self.require_node()
+        rows = list(MetricThreshold.objects.filter(Q(node__isnull=True) | Q(node=node))
+                    .order_by("metric", "category", F("node").asc(nulls_first=True)))
         for r in rows:
             r.unit = METRICS.get(r.metric, ("", ""))[1]
         ctx.update(rows=rows, can_edit=self.request.user.has_perm(P + "change_metricthreshold"),
@@ -468,10 +471,18 @@ class ThresholdFormView(ServiceFormView):
     def get_instance(self):
         if "pk" not in self.kwargs:
             return None
-        obj = MetricThreshold.objects.filter(pk=self.kwargs["pk"]).first()
+        # a node's manager edits the node's own rows; the platform's defaults are edited by a platform
+        # administrator in the admin
+        obj = MetricThreshold.objects.filter(pk=self.kwargs["pk"], node=self.require_node()).first()
         if obj is None:
             raise Http404("记录不存在")
         return obj
+
+    def get_form(self, data=None):
+        form = super().get_form(data)
+        if form.instance.node_id is None:
+            form.instance.node = self.require_node()
+        return form
 
     def get_title(self):
         return "编辑告警阈值" if "pk" in self.kwargs else "新增告警阈值"
