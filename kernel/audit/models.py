@@ -104,6 +104,11 @@ def _readable(field, value):
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(field, models.BooleanField):
         return "是" if value else "否"
+    if isinstance(field, models.ForeignKey):  # the related record's name, not its id
+        obj = field.related_model._base_manager.filter(pk=value).first()
+        if obj is None:
+            return f"{value}（已删除）"
+        return getattr(obj, "display_name", None) or str(obj)
     return value
 
 

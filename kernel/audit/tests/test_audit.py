@@ -44,6 +44,12 @@ class TestChangeRows:
         update.before, update.after = {}, {"updated_at": "2026-11-28T03:18:07.774426+00:00"}
         update.changed_fields = ["updated_at"]
         assert update.diff_rows() == [("更新时间", None, "2026-11-28 11:18:07")]
+        # a reference reads as the record's name (a person by their name), a removed one by its id
+        update.before, update.after = {"created_by": None}, {"created_by": actor.pk}
+        update.changed_fields = ["created_by"]
+        assert update.diff_rows() == [("创建人", None, actor.display_name)]
+        update.after = {"created_by": 987654}
+        assert update.diff_rows() == [("创建人", None, "987654（已删除）")]
 
     def test_passwords_and_secrets_are_stripped(self):
         user = User.objects.create_user("secret1", password=PASSWORD, kind="citizen")
