@@ -62,7 +62,7 @@ def seed(scale, out):
     if Node.all_objects.filter(organisation=org).exists():
         return ""
     with context.bind(context.RequestContext(user=user)), transaction.atomic():
-        node = services.save_node(Node(organisation=org, unit_name=org.name, address=org.address or "南宁市兴宁区",
+        node = services.save_record(Node(organisation=org, unit_name=org.name, address=org.address or "南宁市兴宁区",
                                        **NODE), user)
         services.generate_keys(node, user)
         if simulated():

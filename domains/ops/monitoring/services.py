@@ -1,6 +1,6 @@
 """Business operations of the O&M monitoring node: the only place that writes its records.
 
-Node          save_node, generate_keys, connect_simulator
+Node          save_record (also application monitors, thresholds), generate_keys, connect_simulator
 Resources     save_resource, delete_resource
 Samples       record_samples, read_host, collect_local, collect_due
 Applications  check_app, check_apps (real HTTP requests)
@@ -41,10 +41,6 @@ HTTP_TIMEOUT = 5
 MIN_RETENTION_DAYS = 7
 
 
-def _full_clean(obj, exclude=None):
-    obj.full_clean(exclude=exclude)
-
-
 # -- node -------------------------------------------------------------------------------------------------------
 
 def node_for(user):
@@ -54,10 +50,12 @@ def node_for(user):
 
 
 @transaction.atomic
-def save_node(node, user=None):
-    _full_clean(node)
-    node.save()
-    return node
+def save_record(obj, user=None):
+    """Validate one of the node's records whole (its model rules, fields outside the form included) and save
+    it: the node itself, an application monitor, one of the node's alarm thresholds."""
+    obj.full_clean()
+    obj.save()
+    return obj
 
 
 @transaction.atomic
@@ -92,7 +90,7 @@ def connect_simulator(node, user=None):
 def save_resource(resource, user=None):
     if resource.parent_id and not resource.category:
         resource.category = resource.parent.category
-    _full_clean(resource)
+    resource.full_clean()
     resource.save()
     return resource
 
@@ -330,7 +328,7 @@ def create_work_order(order, user):
     if not Node.objects.visible_to(user).filter(pk=order.node_id).exists():
         raise PermissionDenied("该运维节点不在您的管辖范围内")
     order.status = WORK_ORDER.initial
-    _full_clean(order, exclude=["number"])
+    order.full_clean(exclude=["number"])
     Node.objects.select_for_update().filter(pk=order.node_id).first()  # numbers of one node one at a time
     order.number = _next_number(order.node)
     order.save()

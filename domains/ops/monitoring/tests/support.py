@@ -23,7 +23,7 @@ def person(org, *roles, username=None):
 
 def make_node(region=COUNTY, code="XN450102YW01", connect=True):
     org = make_agency(region, "gov_service")
-    node = services.save_node(Node(organisation=org, code=code, unit_name=org.name, responsible_person="蒙兴宁",
+    node = services.save_record(Node(organisation=org, code=code, unit_name=org.name, responsible_person="蒙兴宁",
                                    responsible_contact="13771208005", duty_phone="0771-5611234", address="兴宁区长堽路"))
     if connect:
         services.connect_simulator(node)

@@ -56,10 +56,10 @@ def test_retention_is_configurable_but_never_under_a_week(node):
         services.record_samples(db, {"cpu_percent": days}, at(4, 20) - datetime.timedelta(days=days))
     node.retention_days = 6
     with pytest.raises(ValidationError) as exc:
-        services.save_node(node)
+        services.save_record(node)
     assert exc.value.message_dict["retention_days"] == ["确保该值大于或等于7。"]
     node.retention_days = 10
-    services.save_node(node)
+    services.save_record(node)
     assert services.purge(now=at(4, 20)) == 1
     assert sorted(Sample.objects.values_list("value", flat=True)) == [6.0, 8.0]
     type(node).objects.filter(pk=node.pk).update(retention_days=3)  # below the floor, written around the form

@@ -62,7 +62,17 @@ class NodeMixin:
 
 
 class ServiceFormView(NodeMixin, ScopedFormView):
-    """A form saved through a service; the service's ValidationError goes back to the form's fields."""
+    """A form saved through a service (services.save_record unless the view says otherwise); the service's
+    ValidationError goes back to the form's fields; then to the node's page `success_path`, if set, else the
+    record's own page."""
+
+    success_path = ""
+
+    def save_form(self, form):
+        return services.save_record(form.instance, self.request.user)
+
+    def get_success_url(self, obj):
+        return BASE + self.success_path if self.success_path else super().get_success_url(obj)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST)
@@ -166,6 +176,7 @@ class NodeEdit(ServiceFormView):
     permission_required = P + "change_node"
     breadcrumbs = [SECTION, ("接入节点信息", BASE + "node/")]
     title = "编辑接入节点信息"
+    success_path = "node/"
 
     def get_instance(self):
         node = self.node()
@@ -176,11 +187,6 @@ class NodeEdit(ServiceFormView):
             node = Node(organisation=org, unit_name=org.name, address=org.address)
         return node
 
-    def save_form(self, form):
-        return services.save_node(form.instance, self.request.user)
-
-    def get_success_url(self, obj):
-        return BASE + "node/"
 
 
 class NodeKeysView(NodeMixin, EntranceMixin, View):
@@ -357,6 +363,7 @@ class AppFormView(ServiceFormView):
     model = AppMonitor
     form_class = AppMonitorForm
     breadcrumbs = [SECTION, ("应用监控", BASE + "apps/")]
+    success_path = "apps/"
 
     def get_instance(self):
         if "pk" not in self.kwargs:
@@ -374,13 +381,6 @@ class AppFormView(ServiceFormView):
     def get_title(self):
         return "编辑应用监控" if "pk" in self.kwargs else "新增应用监控"
 
-    def save_form(self, form):
-        form.instance.full_clean()
-        form.instance.save()
-        return form.instance
-
-    def get_success_url(self, obj):
-        return BASE + "apps/"
 
 
 class AppCreate(AppFormView):
@@ -467,6 +467,7 @@ class ThresholdFormView(ServiceFormView):
     model = MetricThreshold
     form_class = ThresholdForm
     breadcrumbs = [SECTION, ("告警阈值", BASE + "thresholds/")]
+    success_path = "thresholds/"
 
     def get_instance(self):
         if "pk" not in self.kwargs:
@@ -487,13 +488,6 @@ class ThresholdFormView(ServiceFormView):
     def get_title(self):
         return "编辑告警阈值" if "pk" in self.kwargs else "新增告警阈值"
 
-    def save_form(self, form):
-        form.instance.full_clean()
-        form.instance.save()
-        return form.instance
-
-    def get_success_url(self, obj):
-        return BASE + "thresholds/"
 
 
 class ThresholdCreate(ThresholdFormView):
