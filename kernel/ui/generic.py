@@ -4,7 +4,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -19,6 +19,8 @@ from django.views.generic import TemplateView
 from kernel.audit.services import history_for
 from kernel.core.cache import cached_count, versioned
 from kernel.exports.excel import export_response
+from kernel.ui.forms import apply_errors
+from kernel.workflow.engine import TransitionError
 
 PAGE_SIZES = (20, 50, 100)
 
@@ -262,14 +264,22 @@ class ScopedFormView(EntranceMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                obj = self.save_form(form)
-            messages.success(request, self.success_message)
-            return redirect(self.get_success_url(obj))
+            try:
+                with transaction.atomic():
+                    obj = self.save_form(form)
+            except (ValidationError, TransitionError) as exc:  # a service's refusal: nothing written
+                self.show_refusal(form, exc)
+            else:
+                messages.success(request, self.success_message)
+                return redirect(self.get_success_url(obj))
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def save_form(self, form):
         return form.save()
+
+    def show_refusal(self, form, exc):
+        """Put a service's refusal onto the form (its fields, else on top)."""
+        apply_errors(form, exc)
 
     def get_success_url(self, obj):
         return obj.get_absolute_url()

@@ -14,16 +14,6 @@ from .models import Complaint
 from .reference import LABOUR_VIEW
 
 
-def apply_errors(form, exc):
-    """A service's ValidationError / TransitionError as field errors of the form (else non-field)."""
-    mapping = getattr(exc, "error_dict", None) and exc.message_dict or getattr(exc, "errors", None)
-    if not mapping:
-        form.add_error(None, list(getattr(exc, "messages", [str(exc)])))
-        return
-    for field, messages in mapping.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -20,6 +20,7 @@ from kernel.exports.documents import pdf_response
 from kernel.files.forms import AttachmentField
 from kernel.org.models import Organisation
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors as kernel_apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 from kernel.workflow.views import panel_context
@@ -38,14 +39,11 @@ SLOGAN = "一表申请、一窗受理、一次告知、一份证照"
 
 
 def apply_errors(form, exc):
-    mapping = getattr(exc, "error_dict", None) and exc.message_dict
-    if not mapping:
-        form.add_error(None, list(getattr(exc, "messages", [str(exc)])))
-        return
-    for field, msgs in mapping.items():
-        if field.startswith("material_"):  # a material's problem shows on its checklist row
-            field = f"m_{field.removeprefix('material_')}_file"
-        form.add_error(field if field in form.fields else None, msgs)
+    """A service's refusal onto the acceptance form; a material's problem shows on its checklist row."""
+    def rename(field):
+        return f"m_{field.removeprefix('material_')}_file" if field.startswith("material_") else field
+
+    kernel_apply_errors(form, exc, rename)
 
 
 def _published(user):

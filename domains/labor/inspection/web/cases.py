@@ -20,13 +20,14 @@ from django.views.generic import TemplateView
 
 from kernel.accounts.models import User
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
 from kernel.workflow.views import panel_context
 
 from .. import documents, services
-from ..forms import CloseForm, CommentForm, ComplaintForm, SupervisorForm, apply_errors, people_with
+from ..forms import CloseForm, CommentForm, ComplaintForm, SupervisorForm, people_with
 from ..models import Complaint
 from ..workflows import COMPLAINT, OPEN_STATES
 from . import access

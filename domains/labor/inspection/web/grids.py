@@ -20,11 +20,12 @@ from kernel.alerts.models import LEVEL_COLOURS, LEVEL_LABELS
 from kernel.exports.excel import Sheet, workbook_response
 from kernel.org.models import Region
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 
 from .. import services
-from ..forms import GridForm, apply_errors
+from ..forms import GridForm
 from ..models import Grid
 from . import access
 from .filters import CountyFilterMixin

@@ -20,13 +20,14 @@ from kernel.alerts import services as alert_services
 from kernel.alerts.models import LEVEL_LABELS, AlertRule, Warning
 from kernel.org.models import Region
 from kernel.ui.filters import StyledFilterSet, date_range
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
 from kernel.workflow.views import panel_context
 
 from .. import services
-from ..forms import ConvertForm, EditManualForm, WithdrawForm, apply_errors
+from ..forms import ConvertForm, EditManualForm, WithdrawForm
 from ..models import Complaint
 from .access import VIEW, LabourExportMixin
 from .filters import CountyFilterMixin

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedFormView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError, history
@@ -29,14 +30,6 @@ def _badge(wf):
     return lambda obj: HEX[colours[obj.status]]
 
 
-def _add_errors(form, exc):
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    for field, msgs in items:
-        if field == "ticket_numbers" or field == "tickets":
-            field = "ticket_numbers"
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 def workflow_context(obj, user, url_name):
     """The state, the steps the user may take (posted to this app's action view) and the step log."""
     wf = obj.workflow
@@ -48,19 +41,11 @@ def workflow_context(obj, user, url_name):
 
 
 class SaveFormView(ScopedFormView):
-    """A form page whose save is a service call; a refusal shows as field errors (400), nothing written."""
+    """A form page whose save is a service call; a refusal shows as field errors (400), nothing written; the
+    service's ticket links show on the ticket-number field."""
 
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if form.is_valid():
-            try:
-                obj = self.save_form(form)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(obj.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+    def show_refusal(self, form, exc):
+        apply_errors(form, exc, lambda field: "ticket_numbers" if field == "tickets" else field)
 
 
 class ActionView(ScopedObjectMixin, EntranceMixin, View):

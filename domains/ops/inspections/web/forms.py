@@ -9,16 +9,6 @@ from kernel.ui.forms import style
 from ..models import Checklist, ChecklistItem, Target
 
 
-def apply_errors(form, exc):
-    """A service's ValidationError as field errors of the form (else non-field)."""
-    mapping = getattr(exc, "error_dict", None) and exc.message_dict
-    if not mapping:
-        form.add_error(None, list(getattr(exc, "messages", [str(exc)])))
-        return
-    for field, messages in mapping.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 def visible_systems(user):
     return MaintainedSystem.objects.visible_to(user).order_by("code")
 

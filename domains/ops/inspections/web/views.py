@@ -31,24 +31,6 @@ RUNS = ("巡检记录", "/gov/ops/inspections/runs/")
 STATE_COLOURS = {"filling": "#fd7e14", "completed": "#198754"}
 
 
-class ServiceFormView(ScopedFormView):
-    """A form saved through a service: a refusal (ValidationError) becomes field errors, nothing is saved."""
-
-    success_url_name = ""
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if form.is_valid():
-            try:
-                obj = self.save_form(form)
-            except ValidationError as exc:
-                f.apply_errors(form, exc)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(self.get_success_url(obj))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
 # == checklists ==============================================================================================
 class ChecklistFilter(StyledFilterSet):
     name = django_filters.CharFilter(label="清单名称", lookup_expr="icontains")
@@ -111,7 +93,7 @@ class ChecklistDetailView(ScopedDetailView):
         return ctx
 
 
-class ChecklistCreateView(ServiceFormView):
+class ChecklistCreateView(ScopedFormView):
     model = Checklist
     form_class = f.ChecklistForm
     title = "新增巡检清单"
@@ -138,7 +120,7 @@ class ChecklistEditView(ScopedObjectMixin, ChecklistCreateView):
         return self.get_object()
 
 
-class ItemFormView(ScopedObjectMixin, ServiceFormView):
+class ItemFormView(ScopedObjectMixin, ScopedFormView):
     """Add (item_id absent) or change an item of a checklist the user may see."""
 
     model = Checklist
@@ -243,7 +225,7 @@ class TargetDetailView(ScopedDetailView):
         return ctx
 
 
-class TargetCreateView(ServiceFormView):
+class TargetCreateView(ScopedFormView):
     model = Target
     form_class = f.TargetForm
     title = "新增巡检目标"

@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -35,11 +34,6 @@ P = "ops_monitoring."
 ALARM_RULES = (THRESHOLD, APP_STATE)
 
 
-def _errors_to_form(form, exc):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _messages(exc):
     if hasattr(exc, "message_dict"):
         return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
@@ -62,8 +56,8 @@ class NodeMixin:
 
 
 class ServiceFormView(NodeMixin, ScopedFormView):
-    """A form saved through a service (services.save_record unless the view says otherwise); the service's
-    ValidationError goes back to the form's fields; then to the node's page `success_path`, if set, else the
+    """A form saved through a service (services.save_record unless the view says otherwise; a refusal goes back
+    onto the form, as on every ScopedFormView); then to the node's page `success_path`, if set, else the
     record's own page."""
 
     success_path = ""
@@ -74,18 +68,6 @@ class ServiceFormView(NodeMixin, ScopedFormView):
     def get_success_url(self, obj):
         return BASE + self.success_path if self.success_path else super().get_success_url(obj)
 
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    obj = self.save_form(form)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(self.get_success_url(obj))
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 # -- overview ---------------------------------------------------------------------------------------------------

@@ -22,18 +22,6 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def apply_errors(form, exc):
-    """A service's ValidationError or the workflow's TransitionError on the form's fields (others on top)."""
-    mapping = getattr(exc, "errors", None)
-    if mapping is None and hasattr(exc, "error_dict"):
-        mapping = exc.message_dict
-    if not mapping:
-        form.add_error(None, list(getattr(exc, "messages", [str(exc)])))
-        return
-    for field, msgs in mapping.items():
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 def _choices(choices, empty="请选择"):
     return [("", empty)] + list(choices)
 

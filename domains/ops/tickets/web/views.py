@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from domains.ops.contracts.models import ServiceContract
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedListView
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError, history
@@ -22,7 +23,7 @@ from kernel.workflow.engine import TransitionError, history
 from .. import services, sla
 from ..models import FAULT_LEVEL_SHORT, Channel, Kind, Ticket
 from ..workflows import CLOCK_STATES, TICKET
-from .forms import EXTRA_FORMS, TicketForm, apply_errors, step_form
+from .forms import EXTRA_FORMS, TicketForm, step_form
 
 VIEW, ADD, EXPORT = services.VIEW, services.ADD, services.EXPORT
 SECTION = ("运维服务管理", None)

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from kernel.exports.excel import Sheet, ValueColumn, workbook_response
 from kernel.files.models import Attachment
 from kernel.files.services import download_response, record_download
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedFormView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
@@ -30,15 +31,6 @@ MINE = ("我的培训", "/gov/ops/training/mine/")
 MATERIAL = "ops_training_material"
 PLAN_COLOURS = {s.code: s.colour for s in PLAN.states}
 BADGE = {"secondary": "#6c757d", "primary": "#0d6efd", "success": "#198754", "danger": "#dc3545", "dark": "#212529"}
-
-
-def _error_map(exc):
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-
-
-def _add_errors(form, exc):
-    for field, msgs in _error_map(exc).items():
-        form.add_error(field if field in form.fields else None, msgs)
 
 
 PLAN_COLUMNS = [
@@ -73,18 +65,6 @@ class PlanFormView(ScopedFormView):
 
     def save_form(self, form):
         return services.save_plan(form.instance, self.request.user)
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST)
-        if form.is_valid():
-            try:
-                obj = self.save_form(form)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(obj.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PlanEditView(ScopedObjectMixin, PlanFormView):
@@ -126,7 +106,7 @@ class PlanDetailView(ScopedDetailView):
             try:
                 session = services.add_session(plan, request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"已安排培训场次：{session.topic}")
                 return redirect(plan.get_absolute_url())
@@ -176,7 +156,7 @@ class SessionDetailView(ScopedDetailView):
                 try:
                     made = services.add_trainees(session, request.user, form.cleaned_data["trainees"])
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    apply_errors(form, exc)
                 else:
                     messages.success(request, f"已加入培训名单{len(made)}人")
                     return redirect(session.get_absolute_url())
@@ -186,7 +166,7 @@ class SessionDetailView(ScopedDetailView):
             try:
                 exam = services.create_exam(session, request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, "试卷已创建，请添加试题")
                 return redirect(exam.get_absolute_url())
@@ -271,7 +251,7 @@ class ExamDetailView(ScopedDetailView):
                                           text=form.cleaned_data["text"], options=form.option_list(),
                                           answer=answer, points=form.cleaned_data["points"])
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    apply_errors(form, exc)
                 else:
                     messages.success(request, "试题已添加")
                     return redirect(exam.get_absolute_url())
@@ -401,7 +381,8 @@ class TakeExamView(EntranceMixin, TemplateView):
         try:
             attempt = services.submit_attempt(exam, request.user, chosen)
         except ValidationError as exc:
-            return self.render_to_response(self.get_context_data(chosen=chosen, errors=_error_map(exc)), status=400)
+            return self.render_to_response(self.get_context_data(chosen=chosen, errors=exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}),
+                                           status=400)
         except PermissionDenied:
             raise Http404("您不在考试名单中") from None
         messages.success(request, f"已交卷：得分{attempt.score}/{attempt.total}，{'及格' if attempt.passed else '不及格'}")

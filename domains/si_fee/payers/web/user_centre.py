@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from domains.si_fee.notices.push import push_context
 from domains.si_fee.rules.models import PersonType, SpecialCategory
 from kernel.org.models import Region
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin
 
 from .. import services
@@ -39,14 +40,6 @@ def _county(pk):
         return Region.objects.filter(pk=int(pk), level=Region.Level.COUNTY).first()
     except (TypeError, ValueError):
         return None
-
-
-def apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, msgs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, msgs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class RegisterForm(forms.Form):

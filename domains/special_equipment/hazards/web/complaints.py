@@ -23,6 +23,7 @@ from domains.special_equipment.equipment.models import CATEGORIES
 from kernel.files.services import attachments_of
 from kernel.org.models import Region
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import ScopedDetailView, ScopedListView
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
@@ -275,7 +276,7 @@ class ComplaintDetailView(ScopedDetailView):
             try:
                 log = COMPLAINT.apply(complaint, action, request.user, comment=form.cleaned_data["comment"])
             except TransitionError as exc:
-                f.apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 done = {"accept": "已受理，请安排核查", "reject": "已不予受理，理由已短信告知举报人",
                         "conclude": "已办结，核查结果已短信告知举报人"}[action]

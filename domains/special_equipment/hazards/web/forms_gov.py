@@ -30,17 +30,6 @@ def style(form):
         widget.attrs.setdefault("class", "form-select" if isinstance(widget, forms.Select) else "form-control")
 
 
-def apply_errors(form, exc):
-    """A service's ValidationError or the workflow's TransitionError, onto the form's fields (else on top)."""
-    errors = getattr(exc, "errors", None)  # TransitionError
-    if errors is None and hasattr(exc, "error_dict"):
-        errors = exc.message_dict
-    if errors is None:
-        errors = {None: list(getattr(exc, "messages", [str(exc)]))}
-    for field, messages in errors.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 def visible_units(user):
     """The user units (enterprises) a regulator may enter a hazard for: those in the jurisdiction."""
     return Organisation.objects.visible_to(user).filter(kind=Organisation.Kind.ENTERPRISE)

@@ -25,6 +25,7 @@ from kernel.alerts.models import LEVEL_COLOURS, LEVEL_LABELS
 from kernel.files.services import attachments_of
 from kernel.org.models import Region
 from kernel.ui.filters import DateInput, StyledFilterSet
+from kernel.ui.forms import apply_errors
 from kernel.ui.generic import EntranceMixin, ScopedDetailView, ScopedFormView, ScopedListView, ScopedObjectMixin
 from kernel.ui.tables import Column
 from kernel.workflow.engine import TransitionError
@@ -53,7 +54,7 @@ def _call(form, fn, *args, **kwargs):
     try:
         return True, fn(*args, **kwargs)
     except (ValidationError, TransitionError) as exc:
-        f.apply_errors(form, exc)
+        apply_errors(form, exc)
         return False, None
 
 
